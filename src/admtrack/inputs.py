@@ -1,0 +1,249 @@
+"""Readers for bulk input (``record --file``): CSV, TSV, JSON (array of objects), JSON Lines, SDMX-CSV.
+
+Each reader turns text into ``(label, fields)`` pairs — label "line 4" or "item 2" — and problems it
+found in the file's shape. Field values stay raw (text, or JSON values); ``records.check_row`` checks them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from admtrack.errors import AdmError, UsageError
+
+FORMATS = ("csv", "tsv", "json", "jsonl", "sdmx-csv")
+FIELDS = ("state", "indicator", "year", "value", "source", "note")
+REQUIRED = ("state", "indicator", "year", "value")
+# columns that admtrack's own exports add; accepted and ignored on the way back in
+IGNORED = ("recorded_at", "layer", "unit", "retracted", "reason")
+MAX_BYTES = 256 * 1024 * 1024
+SDMX_COLUMNS = ("DATAFLOW", "REF_AREA", "INDICATOR", "TIME_PERIOD", "OBS_VALUE", "UNIT_MEASURE", "OBS_STATUS")
+
+_EXT = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+Row = tuple[str, dict[str, Any]]
+
+
+class Problems(list):
+    """Row problems: (label, field, reason) triples."""
+
+    def add(self, label: str, field: str, reason: str) -> None:
+        self.append((label, field, reason))
+
+
+def read_source(path: str, stdin_bytes=None) -> tuple[str, bytes]:
+    """(display name, raw bytes) of a file or of stdin ('-')."""
+    import sys
+
+    if path == "-":
+        data = stdin_bytes if stdin_bytes is not None else sys.stdin.buffer.read(MAX_BYTES + 1)
+        name = "<stdin>"
+    else:
+        p = Path(path)
+        try:
+            if p.is_dir():
+                raise AdmError(f"{path}: is a folder, not a file")
+            with open(p, "rb") as fh:
+                data = fh.read(MAX_BYTES + 1)
+        except FileNotFoundError:
+            raise AdmError(f"{path}: no such file") from None
+        except OSError as exc:
+            raise AdmError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        name = path
+    if len(data) > MAX_BYTES:
+        raise AdmError(f"{name}: input is too large (more than {MAX_BYTES // (1024 * 1024)} MiB)")
+    return name, data
+
+
+def decode(name: str, data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise AdmError(f"{name}: is UTF-16 text; save it as UTF-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise AdmError(f"{name}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02X}); save the file as UTF-8") from None
+
+
+def detect_format(path: str, text: str, given: str | None) -> str:
+    if given:
+        if given not in FORMATS:
+            raise UsageError(f"--input-format: must be one of {', '.join(FORMATS)}, got {given!r}")
+        return given
+    ext = _EXT.get(Path(path).suffix.lower()) if path != "-" else None
+    if ext:
+        return ext
+    head = text.lstrip()
+    if head.startswith("["):
+        return "json"
+    if head.startswith("{"):
+        return "jsonl"
+    first = head.split("\n", 1)[0]
+    if first.upper().startswith("DATAFLOW,"):
+        return "sdmx-csv"
+    return "tsv" if "\t" in first and "," not in first else "csv"
+
+
+def parse(name: str, text: str, fmt: str) -> tuple[list[Row], Problems]:
+    if fmt in ("csv", "tsv"):
+        return _parse_delimited(name, text, "\t" if fmt == "tsv" else ",")
+    if fmt == "json":
+        return _parse_json(name, text)
+    if fmt == "jsonl":
+        return _parse_jsonl(text)
+    if fmt == "sdmx-csv":
+        return _parse_sdmx(name, text)
+    raise UsageError(f"unknown input format {fmt!r}")
+
+
+def _records(text: str, delimiter: str):
+    """(first line, cells) of each record; quoted cells may span lines."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    start = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield start, exc
+            return
+        yield start, cells
+        start = reader.line_num + 1
+
+
+def _parse_delimited(name: str, text: str, delimiter: str) -> tuple[list[Row], Problems]:
+    rows: list[Row] = []
+    problems = Problems()
+    records = _records(text, delimiter)
+    header = None
+    for line, cells in records:
+        if isinstance(cells, Exception):
+            raise AdmError(f"{name}:{line}: cannot read the header: {cells}")
+        if cells:
+            header = [c.strip().lower() for c in cells]
+            break
+    if header is None:
+        raise AdmError(f"{name}: is empty; expected a header row ({','.join(FIELDS)})")
+    _check_header(name, header)
+    width = len(header)
+    for line, cells in records:
+        if isinstance(cells, Exception):
+            problems.add(f"line {line}", "row", f"malformed CSV: {cells}")
+            break
+        if not cells or (len(cells) == 1 and not cells[0].strip()):
+            continue  # blank line
+        if len(cells) != width:
+            problems.add(f"line {line}", "row", f"has {len(cells)} fields, the header has {width}")
+            continue
+        rows.append((f"line {line}", {k: v for k, v in zip(header, cells) if k in FIELDS}))
+    return rows, problems
+
+
+def _check_header(name: str, header: list[str]) -> None:
+    seen = set()
+    for col in header:
+        if col in seen:
+            raise AdmError(f"{name}:1: header: column {col!r} appears twice")
+        seen.add(col)
+        if col not in FIELDS and col not in IGNORED:
+            raise AdmError(f"{name}:1: header: unknown column {col!r} (expected {', '.join(FIELDS)})")
+    missing = [c for c in REQUIRED if c not in seen]
+    if missing:
+        raise AdmError(f"{name}:1: header: missing column {missing[0]!r} (expected {', '.join(FIELDS)})")
+
+
+def _object_row(label: str, obj: Any, problems: Problems) -> dict[str, Any] | None:
+    if not isinstance(obj, dict):
+        problems.add(label, "row", f"must be a JSON object, got {type(obj).__name__}")
+        return None
+    unknown = [k for k in obj if k not in FIELDS and k not in IGNORED]
+    if unknown:
+        problems.add(label, unknown[0], f"unknown key (expected {', '.join(FIELDS)})")
+        return None
+    return {k: v for k, v in obj.items() if k in FIELDS}
+
+
+def _reject_constant(token: str):
+    raise ValueError(f"{token} is not a finite number")
+
+
+def _parse_json(name: str, text: str) -> tuple[list[Row], Problems]:
+    try:
+        doc = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise AdmError(f"{name}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:
+        raise AdmError(f"{name}: not valid JSON: {exc}") from None
+    if isinstance(doc, dict) and isinstance(doc.get("observations"), list):
+        doc = doc["observations"]  # admtrack's own export document
+    if not isinstance(doc, list):
+        raise AdmError(f"{name}: a JSON input must be an array of objects")
+    rows: list[Row] = []
+    problems = Problems()
+    for i, obj in enumerate(doc, start=1):
+        fields = _object_row(f"item {i}", obj, problems)
+        if fields is not None:
+            rows.append((f"item {i}", fields))
+    return rows, problems
+
+
+def _parse_jsonl(text: str) -> tuple[list[Row], Problems]:
+    rows: list[Row] = []
+    problems = Problems()
+    for n, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        label = f"line {n}"
+        try:
+            obj = json.loads(line, parse_constant=_reject_constant)
+        except json.JSONDecodeError as exc:
+            problems.add(label, "row", f"not valid JSON: {exc.msg}")
+            continue
+        except (ValueError, RecursionError) as exc:
+            problems.add(label, "row", f"not valid JSON: {exc}")
+            continue
+        fields = _object_row(label, obj, problems)
+        if fields is not None:
+            rows.append((label, fields))
+    return rows, problems
+
+
+def _parse_sdmx(name: str, text: str) -> tuple[list[Row], Problems]:
+    rows: list[Row] = []
+    problems = Problems()
+    records = _records(text, ",")
+    header = None
+    for line, cells in records:
+        if isinstance(cells, Exception):
+            raise AdmError(f"{name}:{line}: cannot read the header: {cells}")
+        if cells:
+            header = [c.strip().upper() for c in cells]
+            break
+    if header is None:
+        raise AdmError(f"{name}: is empty; expected an SDMX-CSV header ({','.join(SDMX_COLUMNS)})")
+    for col in ("REF_AREA", "INDICATOR", "TIME_PERIOD", "OBS_VALUE"):
+        if col not in header:
+            raise AdmError(f"{name}:1: header: missing SDMX-CSV column {col!r}")
+    idx = {c: header.index(c) for c in header}
+    for line, cells in records:
+        if isinstance(cells, Exception):
+            problems.add(f"line {line}", "row", f"malformed CSV: {cells}")
+            break
+        if not cells or (len(cells) == 1 and not cells[0].strip()):
+            continue
+        if len(cells) != len(header):
+            problems.add(f"line {line}", "row", f"has {len(cells)} fields, the header has {len(header)}")
+            continue
+        rows.append((f"line {line}", {
+            "state": cells[idx["REF_AREA"]],
+            "indicator": cells[idx["INDICATOR"]],
+            "year": cells[idx["TIME_PERIOD"]],
+            "value": cells[idx["OBS_VALUE"]],
+        }))
+    return rows, problems

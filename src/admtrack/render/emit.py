@@ -1,0 +1,247 @@
+"""Turns results into documents and rows, and sends them to the writer for the chosen format.
+
+Tables for people go through ``render.human`` (Rich, imported only then); machine formats through
+``render.machine``. No arithmetic here: values are passed through as the core computed them.
+"""
+
+from __future__ import annotations
+
+from admtrack.model import REGION, Assessment
+from admtrack.render import machine
+
+NUMERIC = ("year", "value", "baseline_year", "baseline_value", "latest_year", "latest_value", "target",
+           "progress", "attainment", "gap", "observed_rate", "required_rate", "projected", "anticipated",
+           "years_left", "shortfall", "contribution", "ratio", "coverage_states", "coverage_of",
+           "coverage_weight_share")
+
+
+# ---- status / gaps -----------------------------------------------------------------------------
+
+def plan_head(plan) -> dict:
+    m = plan.meta
+    return {"id": m.id, "name": m.name, "baseline_year": m.baseline_year, "target_year": m.target_year}
+
+
+def assessment_doc(a: Assessment, *, method: str, region: bool = False) -> dict:
+    doc = {
+        "state": a.state,
+        "baseline": None if a.baseline is None else {"year": a.baseline.year, "value": a.baseline.value},
+        "latest": None if a.latest is None else {"year": a.latest.year, "value": a.latest.value,
+                                                 "source": a.latest.source},
+        "target": a.target,
+        "progress": a.progress,
+        "attainment": a.attainment,
+        "gap": a.gap,
+        "observed_rate": a.observed_rate,
+        "required_rate": a.required_rate,
+        "projected": a.projected,
+        "anticipated": a.anticipated,
+        "status": a.status,
+        "coverage": None,
+        "years_left": a.years_left,
+        "shortfall": a.shortfall,
+    }
+    if method == "cagr-ratio":
+        doc["ratio"] = a.ratio
+    if region:
+        c = a.coverage
+        doc["coverage"] = None if c is None else {"states": c.states, "of": c.of, "weight_share": c.weight_share}
+        doc["basis"] = a.basis
+        doc["carried_forward"] = list(a.carried_forward)
+    return doc
+
+
+def target_head(tr) -> dict:
+    t = tr.target
+    return {"id": t.id, "title": t.title, "indicator": t.indicator, "unit": tr.indicator.unit, "kind": t.kind,
+            "direction": t.direction, "value": t.value, "change": t.change, "aggregate": t.aggregate,
+            "weight": t.weight}
+
+
+def status_doc(result) -> dict:
+    return {
+        "schema": "admtrack.status/1",
+        "plan": plan_head(result.plan),
+        "as_of": result.as_of,
+        "method": result.method,
+        "targets": [
+            {**target_head(tr),
+             "region": assessment_doc(tr.region, method=result.method, region=True),
+             "states": [assessment_doc(a, method=result.method) for a in tr.states]}
+            for tr in result.targets
+        ],
+    }
+
+
+def gaps_doc(result) -> dict:
+    from admtrack.report import gap_rows
+
+    rows = []
+    for tr, a in gap_rows(result):
+        row = {"target_id": tr.target.id, "unit": tr.indicator.unit}
+        row.update(assessment_doc(a, method=result.method, region=a.state == REGION))
+        row["contribution"] = a.contribution
+        rows.append(row)
+    return {"schema": "admtrack.gaps/1", "plan": plan_head(result.plan), "as_of": result.as_of,
+            "method": result.method, "rows": rows}
+
+
+FLAT_COLUMNS = ["target_id", "state", "unit", "baseline_year", "baseline_value", "latest_year", "latest_value",
+                "latest_source", "target", "progress", "attainment", "gap", "observed_rate", "required_rate",
+                "projected", "anticipated", "status", "years_left", "shortfall"]
+REGION_COLUMNS = ["basis", "coverage_states", "coverage_of", "coverage_weight_share", "carried_forward"]
+
+
+def flat(row: dict) -> dict:
+    out = {k: v for k, v in row.items() if not isinstance(v, dict) and k != "carried_forward"}
+    b, l, c = row.get("baseline"), row.get("latest"), row.get("coverage")
+    out["baseline_year"] = b and b["year"]
+    out["baseline_value"] = b and b["value"]
+    out["latest_year"] = l and l["year"]
+    out["latest_value"] = l and l["value"]
+    out["latest_source"] = l and l["source"]
+    out["coverage_states"] = c and c["states"]
+    out["coverage_of"] = c and c["of"]
+    out["coverage_weight_share"] = c and c["weight_share"]
+    out["carried_forward"] = " ".join(row.get("carried_forward") or [])
+    return out
+
+
+def _flat_columns(result, *, gaps: bool) -> list[str]:
+    cols = list(FLAT_COLUMNS)
+    if result.method == "cagr-ratio":
+        cols.append("ratio")
+    if gaps:
+        cols.append("contribution")
+    return cols + REGION_COLUMNS
+
+
+def status(result, fmt: str, *, raw: bool = False) -> None:
+    if fmt == "json":
+        machine.write_json(status_doc(result))
+        return
+    if fmt == "table":
+        from admtrack.render import human
+
+        human.status(result)
+        return
+    doc = status_doc(result)
+    rows = []
+    for t in doc["targets"]:
+        rows.append(flat({"target_id": t["id"], "unit": t["unit"], **t["region"]}))
+        rows.extend(flat({"target_id": t["id"], "unit": t["unit"], **a}) for a in t["states"])
+    machine.write_rows(fmt, _flat_columns(result, gaps=False), rows, raw=raw, numeric=NUMERIC)
+
+
+def gaps(result, fmt: str, *, raw: bool = False) -> None:
+    doc = gaps_doc(result)
+    if fmt == "json":
+        machine.write_json(doc)
+    elif fmt == "table":
+        from admtrack.render import human
+
+        human.gaps(result, doc)
+    else:
+        machine.write_rows(fmt, _flat_columns(result, gaps=True), [flat(r) for r in doc["rows"]], raw=raw,
+                           numeric=NUMERIC)
+
+
+# ---- plan listings -----------------------------------------------------------------------------
+
+def targets(plan, chosen, fmt: str, *, raw: bool = False) -> None:
+    tdocs = [t.model_dump(mode="json", exclude_none=True) for t in chosen]
+    idocs = [i.model_dump(mode="json", exclude_none=True) for i in plan.indicators.values()]
+    if fmt == "json":
+        machine.write_json({"schema": "admtrack.targets/1",
+                            "plan": plan.meta.model_dump(mode="json", exclude_none=True),
+                            "targets": tdocs, "indicators": idocs})
+        return
+    rows = []
+    for t in chosen:
+        ind = plan.indicators[t.indicator]
+        goal = t.value if t.kind == "level" else t.change
+        rows.append({"id": t.id, "title": t.title, "indicator": t.indicator, "unit": ind.unit, "kind": t.kind,
+                     "value": t.value, "change": t.change, "direction": t.direction, "aggregate": t.aggregate,
+                     "weight": t.weight, "source": t.source, "_goal": goal})
+    if fmt == "table":
+        from admtrack.render import human
+
+        human.targets(plan, rows)
+        return
+    cols = ["id", "title", "indicator", "unit", "kind", "value", "change", "direction", "aggregate", "weight",
+            "source"]
+    machine.write_rows(fmt, cols, rows, raw=raw, numeric=("value", "change"))
+
+
+def states(plan, fmt: str, *, raw: bool = False) -> None:
+    docs = [{"code": s.code, "alpha2": s.alpha2, "name": s.name, "aliases": list(s.aliases),
+             "joined": s.joined.isoformat() if s.joined else None} for s in plan.states]
+    if fmt == "json":
+        machine.write_json({"schema": "admtrack.states/1", "states": docs})
+    elif fmt == "table":
+        from admtrack.render import human
+
+        human.states(docs)
+    else:
+        machine.write_rows(fmt, ["code", "alpha2", "name", "aliases", "joined"], docs, raw=raw)
+
+
+# ---- observations ------------------------------------------------------------------------------
+
+HISTORY_COLUMNS = ["year", "value", "layer", "status", "source", "note", "recorded_at", "retracted", "reason"]
+
+
+def history(h, fmt: str, *, raw: bool = False) -> None:
+    entries = [{"year": r.entry.year, "value": r.entry.value, "layer": r.layer, "status": r.status,
+                "source": r.entry.source, "note": r.entry.note, "recorded_at": r.entry.recorded_at,
+                "retracted": r.entry.retracted, "reason": r.entry.reason} for r in h.rows]
+    current = [{"year": p.year, "value": p.value, "source": p.source} for p in h.points]
+    if fmt == "json":
+        machine.write_json({"schema": "admtrack.history/1", "state": h.state, "indicator": h.indicator,
+                            "unit": h.indicator_model.unit, "entries": entries, "current": current})
+    elif fmt == "table":
+        from admtrack.render import human
+
+        human.history(h, entries, current)
+    else:
+        machine.write_rows(fmt, HISTORY_COLUMNS, entries, raw=raw, numeric=("year", "value"))
+
+
+EXPORT_COLUMNS = ["state", "indicator", "year", "value", "source", "note", "recorded_at", "layer"]
+
+
+def export(rows: list[dict], fmt: str, *, dataflow: str, plan, raw: bool, all_revisions: bool) -> None:
+    cols = EXPORT_COLUMNS + (["retracted", "reason"] if all_revisions else [])
+    if fmt == "json":
+        machine.write_json({"schema": "admtrack.observations/1", "observations": rows})
+    elif fmt == "sdmx-csv":
+        sdmx(rows, dataflow, plan)
+    else:
+        machine.write_rows(fmt, cols, rows, raw=raw)
+
+
+SDMX_UNITS = {"percent": "PT", "usd-bn": "USD_BN", "usd": "USD", "persons": "PS", "index": "IX"}
+
+
+def sdmx(rows: list[dict], dataflow: str, plan) -> None:
+    """SDMX-CSV 1.0: DATAFLOW,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS (never prefixed)."""
+    import csv
+
+    from admtrack.errors import UsageError
+
+    if not _valid_dataflow(dataflow):
+        raise UsageError(f"--dataflow: expected AGENCY:ID(VERSION), e.g. ASEAN:ADM2030(1.0), got {dataflow!r}")
+    w = csv.writer(machine.out(), lineterminator="\n")
+    w.writerow(["DATAFLOW", "REF_AREA", "INDICATOR", "TIME_PERIOD", "OBS_VALUE", "UNIT_MEASURE", "OBS_STATUS"])
+    for r in rows:
+        if r.get("retracted") or r["value"] is None:
+            continue
+        unit = plan.indicators[r["indicator"]].unit
+        w.writerow([dataflow, r["state"], r["indicator"], r["year"], repr(float(r["value"])),
+                    SDMX_UNITS.get(unit, unit.upper()), "A"])
+
+
+def _valid_dataflow(text: str) -> bool:
+    import re
+
+    return re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]*:[A-Za-z][A-Za-z0-9_-]*\([0-9][0-9A-Za-z.+-]*\)", text) is not None

@@ -1,0 +1,103 @@
+"""Builds the status/gaps result: picks the series, calls the pure assessment core, orders rows.
+
+No printing and no arithmetic of its own beyond selecting data; renderers turn the result into output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from admtrack.model import INSUFFICIENT, REGION, STATUS_ORDER, Assessment
+
+
+@dataclass
+class TargetResult:
+    target: object  # plan.TargetModel
+    indicator: object  # plan.IndicatorModel
+    region: Assessment
+    states: list[Assessment]
+
+
+@dataclass
+class Result:
+    plan: object
+    as_of: int
+    method: str
+    targets: list[TargetResult]
+    state_filter: list[str] | None = None
+    region_selected: bool = True
+    warnings: list[str] = field(default_factory=list)
+
+
+def run(ctx, *, state=None, target=None, as_of=None, method="projection") -> Result:
+    from admtrack.assess import assess
+    from admtrack.region import assess_region
+
+    plan = ctx.plan
+    chosen_targets = ctx.pick_targets(target)
+    chosen_states = ctx.pick_states(state)
+    members = list(plan.state_codes)
+    series = ctx.series(as_of=as_of)
+    thresholds = plan.thresholds
+    out: list[TargetResult] = []
+    for tgt in chosen_targets:
+        goal = plan.goal(tgt)
+        values = series.by_state(tgt.indicator, members)
+        weights = series.by_state(tgt.weight, members) if tgt.weight else None
+        reported = series.points(tgt.indicator, REGION)
+        region, contributions = assess_region(
+            values, weights, members, goal, tgt.aggregate, reported=reported, thresholds=thresholds,
+            min_coverage=plan.meta.min_coverage, method=method)
+        shown = [s for s in members if chosen_states is None or s in chosen_states]
+        rows: list[Assessment] = []
+        for code in shown:
+            a = assess(values[code], goal, state=code, thresholds=thresholds, method=method)
+            a.contribution = contributions.get(code)
+            rows.append(a)
+        out.append(TargetResult(tgt, plan.indicators[tgt.indicator], region, rows))
+    region_selected = chosen_states is None or REGION in chosen_states
+    return Result(plan, as_of if as_of is not None else date.today().year, method, out,
+                  chosen_states, region_selected)
+
+
+def rank(status: str) -> int:
+    return STATUS_ORDER.index(status) if status in STATUS_ORDER else len(STATUS_ORDER)
+
+
+def gap_rows(result: Result) -> list[tuple[TargetResult, Assessment]]:
+    """(target, assessment) pairs worst first (SPEC §4): by status, then shortfall/gap largest first;
+    insufficient_data last. The region's rows are included when it is selected."""
+    pairs: list[tuple[TargetResult, Assessment]] = []
+    for tr in result.targets:
+        if result.region_selected:
+            pairs.append((tr, tr.region))
+        pairs.extend((tr, a) for a in tr.states)
+
+    def key(pair):
+        tr, a = pair
+        insufficient = a.status == INSUFFICIENT
+        size = _relative_size(a, tr)
+        return (insufficient, rank(a.status), -size, tr.target.id, a.state != REGION, a.state)
+
+    return sorted(pairs, key=key)
+
+
+def _relative_size(a: Assessment, tr: TargetResult) -> float:
+    """The sort size of a row: its shortfall, else its gap (SPEC §4: "by shortfall / gap")."""
+    amount = a.shortfall if a.shortfall is not None else a.gap
+    return float("-inf") if amount is None else amount
+
+
+def failing(result: Result, status: str) -> list[str]:
+    """Series at ``status`` or worse (insufficient_data never counts), as 'target/STATE'."""
+    limit = rank(status)
+    hits: list[str] = []
+    for tr in result.targets:
+        series = list(tr.states)
+        if result.region_selected:
+            series.insert(0, tr.region)
+        for a in series:
+            if a.status != INSUFFICIENT and rank(a.status) >= limit:
+                hits.append(f"{tr.target.id}/{a.state}")
+    return hits

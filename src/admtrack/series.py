@@ -1,0 +1,110 @@
+"""Current values per state and indicator (SPEC §2.2–2.3, §2.1 derived indicators). Pure: no I/O.
+
+Layers, lowest first: the bundled reference figures, then the user's store (its latest entry for a
+(state, indicator, year) wins; a retraction hides the figure in every layer). Derived indicators are then
+computed for every state and year where their inputs exist and no value was recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from admtrack.model import Point
+
+Key = tuple[str, str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Obs:
+    state: str
+    indicator: str
+    year: int
+    value: float
+    source: str | None
+    note: str | None
+    recorded_at: str | None
+    layer: str  # "store" | "reference" | "derived"
+
+
+def layered(store_entries, reference_entries, *, as_of: int | None = None) -> tuple[dict[Key, Obs], set[Key]]:
+    """Current recorded observations by key, and the keys hidden by a retraction."""
+    out: dict[Key, Obs] = {}
+    for e in reference_entries:
+        if as_of is None or e.year <= as_of:
+            out[e.key] = Obs(e.state, e.indicator, e.year, e.value, e.source, e.note, e.recorded_at, "reference")
+    latest: dict[Key, object] = {}
+    for e in store_entries:
+        latest[e.key] = e
+    retracted: set[Key] = set()
+    for key, e in latest.items():
+        if as_of is not None and e.year > as_of:
+            continue
+        if e.retracted:
+            out.pop(key, None)
+            retracted.add(key)
+        else:
+            out[key] = Obs(e.state, e.indicator, e.year, e.value, e.source, e.note, e.recorded_at, "store")
+    return out, retracted
+
+
+class Series:
+    """Per indicator, per state: the current points sorted by year (recorded and derived)."""
+
+    def __init__(self, plan, current: dict[Key, Obs], retracted: set[Key] = frozenset()) -> None:
+        self.plan = plan
+        self.obs: dict[Key, Obs] = dict(current)
+        self._by: dict[str, dict[str, dict[int, Obs]]] = {}
+        for o in current.values():
+            self._by.setdefault(o.indicator, {}).setdefault(o.state, {})[o.year] = o
+        self._retracted = retracted
+        self._derived_done: set[str] = set()
+        for ind in plan.indicators.values():
+            if ind.derive:
+                self._derive(ind.id, ())
+
+    def _derive(self, ind_id: str, stack: tuple[str, ...]) -> None:
+        ind = self.plan.indicators[ind_id]
+        if not ind.derive or ind_id in self._derived_done or ind_id in stack:
+            return
+        a_id, b_id = ind.derive.of
+        for dep in (a_id, b_id):
+            self._derive(dep, stack + (ind_id,))
+        a_all = self._by.get(a_id, {})
+        b_all = self._by.get(b_id, {})
+        mine = self._by.setdefault(ind_id, {})
+        scale = ind.derive.scale
+        op = ind.derive.op
+        sym = "×" if op == "product" else "/"
+        formula = f"{ind_id} = {scale:g} × {a_id} {sym} {b_id}" if scale != 1 else f"{ind_id} = {a_id} {sym} {b_id}"
+        for state, a_years in a_all.items():
+            b_years = b_all.get(state)
+            if not b_years:
+                continue
+            have = mine.setdefault(state, {})
+            for year, a in a_years.items():
+                b = b_years.get(year)
+                if b is None or year in have or (state, ind_id, year) in self._retracted:
+                    continue
+                if op == "product":
+                    value = scale * a.value * b.value
+                else:
+                    if b.value == 0:
+                        continue
+                    value = scale * a.value / b.value
+                source = f"derived: {formula} ({a_id}: {a.source or 'no source'}; {b_id}: {b.source or 'no source'})"
+                o = Obs(state, ind_id, year, value, source, None, None, "derived")
+                have[year] = o
+                self.obs[(state, ind_id, year)] = o
+            if not have:
+                del mine[state]
+        self._derived_done.add(ind_id)
+
+    def points(self, indicator: str, state: str) -> list[Point]:
+        years = self._by.get(indicator, {}).get(state, {})
+        return [Point(y, years[y].value, years[y].source) for y in sorted(years)]
+
+    def by_state(self, indicator: str, states) -> dict[str, list[Point]]:
+        return {s: self.points(indicator, s) for s in states}
+
+    def get(self, state: str, indicator: str, year: int) -> Obs | None:
+        return self._by.get(indicator, {}).get(state, {}).get(year)

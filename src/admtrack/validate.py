@@ -1,0 +1,106 @@
+"""Field checks shared by every way an observation gets in (SPEC §2.2 "Valid values").
+
+Each checker takes a raw value (text from a CSV cell, or a JSON/TOML value) and returns the clean value or
+raises ``FieldError`` with the reason. No I/O here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+
+MIN_YEAR = 1990
+MAX_TEXT = 10_000  # characters in a source, note or reason
+
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_INT = re.compile(r"^[+-]?\d+$")
+# Unicode category Cc (C0, DEL, C1) except tab and newline, and the surrogate range
+_BAD_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+class FieldError(ValueError):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def current_year() -> int:
+    return date.today().year
+
+
+def check_year(raw: object, *, max_year: int | None = None) -> int:
+    top = max_year if max_year is not None else current_year()
+    if isinstance(raw, bool):
+        raise FieldError("year", f"must be a whole year, got {raw!r}")
+    if isinstance(raw, int):
+        year = raw
+    elif isinstance(raw, float) and raw.is_integer():
+        year = int(raw)
+    elif isinstance(raw, str) and _INT.match(raw.strip()):
+        year = int(raw.strip())
+    else:
+        shown = raw if isinstance(raw, str) else repr(raw)
+        raise FieldError("year", f"must be a whole year, got {_short(shown)!r}" if raw != "" else "is empty")
+    if not MIN_YEAR <= year <= top:
+        raise FieldError("year", f"must be between {MIN_YEAR} and {top} (observed figures, not forecasts), got {year}")
+    return year
+
+
+def check_number(raw: object) -> float:
+    if isinstance(raw, bool) or raw is None:
+        raise FieldError("value", f"must be a number, got {raw!r}" if raw is not None else "is missing")
+    if isinstance(raw, (int, float)):
+        try:
+            value = float(raw)
+        except OverflowError:
+            raise FieldError("value", "is too large") from None
+    elif isinstance(raw, str):
+        text = raw.strip()
+        if not text:
+            raise FieldError("value", "is empty")
+        if not _NUMBER.match(text):
+            hint = " (use '.' as the decimal mark, no thousands separators)" if "," in text else ""
+            raise FieldError("value", f"must be a finite number, got {_short(text)!r}{hint}")
+        value = float(text)
+    else:
+        raise FieldError("value", f"must be a number, got {type(raw).__name__}")
+    if not math.isfinite(value):
+        raise FieldError("value", f"must be a finite number, got {raw!r}")
+    return value
+
+
+def check_bounds(value: float, lo: float | None, hi: float | None, unit: str) -> None:
+    if lo is not None and hi is not None and not lo <= value <= hi:
+        raise FieldError("value", f"must be between {_num(lo)} and {_num(hi)} for {unit}, got {_num(value)}")
+    if lo is not None and value < lo:
+        raise FieldError("value", f"must be at least {_num(lo)} for {unit}, got {_num(value)}")
+    if hi is not None and value > hi:
+        raise FieldError("value", f"must be at most {_num(hi)} for {unit}, got {_num(value)}")
+
+
+def check_text(field: str, raw: object, *, required: bool = False) -> str | None:
+    """Any Unicode text but no control characters other than tab and newline, and no lone surrogates."""
+    if raw is None or (isinstance(raw, str) and raw == ""):
+        if required:
+            raise FieldError(field, "is required")
+        return None
+    if not isinstance(raw, str):
+        raise FieldError(field, f"must be text, got {type(raw).__name__}")
+    if len(raw) > MAX_TEXT:
+        raise FieldError(field, f"is too long ({len(raw)} characters; at most {MAX_TEXT})")
+    bad = _BAD_TEXT.search(raw)
+    if bad:
+        ch = bad.group()
+        kind = "a lone surrogate" if "\ud800" <= ch <= "\udfff" else "a control character"
+        raise FieldError(field, f"contains {kind} U+{ord(ch):04X} at position {bad.start() + 1}")
+    return raw
+
+
+def _num(x: float) -> str:
+    return f"{x:g}" if abs(x) < 1e15 else repr(x)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
