@@ -293,7 +293,10 @@ def main(argv: list[str] | None = None) -> None:
     from admtrack.errors import AdmError
 
     # Typer >= 0.29 vendors Click (typer._click); older releases use Click itself.
-    cx = sys.modules[typer.Exit.__module__]
+    try:
+        from typer._click import exceptions as cx
+    except ImportError:  # pragma: no cover - Typer < 0.29
+        from click import exceptions as cx
     no_args = getattr(cx, "NoArgsIsHelpError", ())
     base = getattr(cx, "ClickException", None) or cx.TyperException
 
@@ -311,7 +314,7 @@ def main(argv: list[str] | None = None) -> None:
         hint = ""
         if exc.ctx is not None and exc.ctx.command_path:
             hint = f" (see '{exc.ctx.command_path} --help')"
-        sys.stderr.write(f"admtrack: error: {exc.format_message()}{hint}\n")
+        sys.stderr.write(f"admtrack: error: {exc.format_message().replace('Value error, ', '')}{hint}\n")
         code = 2
     except base as exc:
         sys.stderr.write(f"admtrack: error: {exc.format_message()}\n")

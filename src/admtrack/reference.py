@@ -8,8 +8,8 @@ from pathlib import Path
 
 from admtrack.store import Entry
 
-#: reference figures carry this timestamp: the day the bundled data set was assembled
-REFERENCE_RECORDED_AT = "2026-11-22T00:00:00Z"
+#: bundled figures were not recorded by anyone with this tool: their recorded_at is unknown (null)
+REFERENCE_RECORDED_AT = None
 
 
 def reference_path() -> Path:

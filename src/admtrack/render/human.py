@@ -314,8 +314,6 @@ def history(h, entries: list[dict], current: list[dict]) -> None:
     for e in entries:
         style = "" if e["status"] == "current" else "dim"
         what = e["source"] or ""
-        if e["note"]:
-            what += f" — {e['note']}"
         if e["retracted"]:
             what = f"retracted: {e['reason'] or ''}"
         t.add_row(str(e["year"]), fmt_value(e["value"], unit) if e["value"] is not None else "—", e["layer"],
