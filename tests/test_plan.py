@@ -1,0 +1,266 @@
+"""The plan, targets.toml (SPEC §2.1, §2.4): the bundled file, hand-edited overrides and their errors."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from admtrack.plan import bundled_path, bundled_text, check_plan_file, load_plan
+from conftest import STATES, assert_clean_error, store_bytes, write_file
+
+TARGETS = {
+    # id: (indicator, kind, value or change, direction, aggregate, weight)
+    "digital-economy-share": ("digital-economy-share", "level", 30, "increase", "weighted_mean", "gdp"),
+    "digital-economy-value-added": ("digital-economy-value-added", "level", 1000, "increase", "sum", "gdp"),
+    "skilled-workforce-share": ("skilled-workforce-share", "level", 80, "increase", "weighted_mean", "labour-force"),
+    "productivity": ("labour-productivity", "relative", 1.5, "increase", "weighted_mean", "labour-force"),
+    "public-services-ai-share": ("public-services-ai-share", "level", 100, "increase", "mean", None),
+    "social-service-cost": ("social-service-cost", "relative", -0.40, "decrease", "weighted_mean", "population"),
+}
+
+
+def test_bundled_plan_is_the_adm2030_plan():
+    plan = load_plan(bundled_path())
+    m = plan.meta
+    assert (m.id, m.baseline_year, m.target_year) == ("ADM2030", 2025, 2030)
+    assert sorted(plan.state_codes) == sorted(STATES)
+    tls = plan.state_by_code["TLS"]
+    assert tls.joined.isoformat() == "2025-10-26"
+    got = {t.id: (t.indicator, t.kind, t.value if t.kind == "level" else t.change, t.direction, t.aggregate,
+                  t.weight) for t in plan.targets}
+    assert got == TARGETS
+    for ctx in ("gdp", "population", "labour-force"):
+        assert ctx in plan.indicators
+    assert plan.indicators["digital-economy-share"].unit == "percent"
+    assert (plan.indicators["digital-economy-share"].min, plan.indicators["digital-economy-share"].max) == (0, 100)
+    dva = plan.indicators["digital-economy-value-added"].derive
+    assert (dva.op, tuple(dva.of), dva.scale) == ("product", ("digital-economy-share", "gdp"), 0.01)
+    lp = plan.indicators["labour-productivity"].derive
+    assert (lp.op, tuple(lp.of)) == ("ratio", ("gdp", "labour-force"))
+    for alias, code in (("Vietnam", "VNM"), ("Laos", "LAO"), ("Lao PDR", "LAO"), ("vn", "VNM"), ("asean", "ASEAN")):
+        assert plan.resolve_state(alias) == code
+    assert plan.resolve_state("Atlantis") is None
+
+
+def _user_plan(adm, data_dir) -> tuple[Path, list[str]]:
+    r = adm.ok("init")
+    path = data_dir / "targets.toml"
+    assert str(path) in r.err
+    assert path.read_text(encoding="utf-8") == bundled_text()
+    return path, path.read_text(encoding="utf-8").split("\n")
+
+
+def _header_index(lines: list[str], table: str, nth: int = 0) -> int:
+    """0-based index of the nth [[table]] header."""
+    hits = [i for i, ln in enumerate(lines) if ln.strip() == f"[[{table}]]"]
+    return hits[nth]
+
+
+def _key_index(lines: list[str], start: int, key: str) -> int:
+    for i in range(start + 1, len(lines)):
+        if lines[i].split("=")[0].strip() == key:
+            return i
+        if lines[i].startswith("["):
+            break
+    raise AssertionError(f"{key} not found after line {start + 1}")
+
+
+COMMANDS = [["targets"], ["states", "--format", "json"], ["status"], ["gaps", "--format", "csv"],
+            ["export"], ["history", "VNM", "gdp"], ["record", "VNM", "gdp", "2024", "430"]]
+
+
+def _fails_everywhere(adm, data_dir, needle: str) -> None:
+    before = store_bytes(data_dir)
+    for cmd in COMMANDS:
+        r = adm(*cmd)
+        assert_clean_error(r, 1, one_line=True, contains=needle)
+        assert r.out == ""
+    assert store_bytes(data_dir) == before
+    r = adm("check")
+    assert_clean_error(r, 1, contains=needle)
+
+
+def test_user_plan_overrides_the_bundled_one(adm, data_dir):
+    path, lines = _user_plan(adm, data_dir)
+    i = _key_index(lines, _header_index(lines, "target", 0), "value")
+    lines[i] = "value = 35.0"
+    lines.append('\n[[indicator]]\nid = "broadband-speed"\nname = "Median fixed broadband speed"\nunit = "index"\n'
+                 "min = 0\n")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    doc = adm.ok("targets", "--format", "json").json
+    assert doc["targets"][0]["value"] == 35.0
+    assert "broadband-speed" in [i["id"] for i in doc["indicators"]]
+    adm.ok("record", "VNM", "broadband-speed", "2024", "88.5", "--source", "Ookla")
+    adm.ok("check")
+
+
+def test_unknown_key_in_a_target(adm, data_dir):
+    path, lines = _user_plan(adm, data_dir)
+    h = _header_index(lines, "target", 1)
+    lines.insert(h + 3, 'colour = "red"')
+    path.write_text("\n".join(lines), encoding="utf-8")
+    _fails_everywhere(adm, data_dir, f"targets.toml:{h + 4}: target[digital-economy-value-added].colour: unknown key")
+
+
+def test_unknown_key_in_plan_table(adm, data_dir):
+    path, lines = _user_plan(adm, data_dir)
+    i = lines.index("[plan]")
+    lines.insert(i + 1, "baseline = 2025")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    _fails_everywhere(adm, data_dir, f"targets.toml:{i + 2}: plan.baseline: unknown key")
+
+
+@pytest.mark.parametrize("table, nth, key, bad, name, reason", [
+    ("indicator", 6, "unit", '"furlongs"', "indicator[gdp].unit", "percent"),
+    ("target", 0, "kind", '"levels"', "target[digital-economy-share].kind", "level"),
+    ("target", 3, "change", '"1.5x"', "target[productivity].change", "number"),
+    ("state", 2, "code", '"Indonesia"', "].code", "pattern"),
+])
+def test_bad_value(adm, data_dir, table, nth, key, bad, name, reason):
+    path, lines = _user_plan(adm, data_dir)
+    i = _key_index(lines, _header_index(lines, table, nth), key)
+    lines[i] = f"{key} = {bad}"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    r = adm("targets")
+    assert_clean_error(r, 1, one_line=True, contains=(f"targets.toml:{i + 1}: ", name, reason))
+
+
+def test_bad_value_in_plan_meta(adm, data_dir):
+    path, lines = _user_plan(adm, data_dir)
+    i = _key_index(lines, lines.index("[plan]"), "min_coverage")
+    lines[i] = "min_coverage = 1.5"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    _fails_everywhere(adm, data_dir, f"targets.toml:{i + 1}: plan.min_coverage:")
+
+
+def test_missing_required_key(adm, data_dir):
+    path, lines = _user_plan(adm, data_dir)
+    h = _header_index(lines, "target", 2)
+    del lines[_key_index(lines, h, "direction")]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    _fails_everywhere(adm, data_dir, f"targets.toml:{h + 1}: target[skilled-workforce-share].direction: "
+                                     "required key is missing")
+
+
+def test_missing_required_key_in_a_state(adm, data_dir):
+    path, lines = _user_plan(adm, data_dir)
+    h = _header_index(lines, "state", 0)
+    del lines[_key_index(lines, h, "alpha2")]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    r = adm("states")
+    assert_clean_error(r, 1, one_line=True, contains=(f"targets.toml:{h + 1}:", "alpha2", "required key is missing"))
+
+
+def test_toml_syntax_error(adm, data_dir):
+    path, lines = _user_plan(adm, data_dir)
+    i = _key_index(lines, _header_index(lines, "target", 4), "value")
+    lines[i] = "value = = 100"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    _fails_everywhere(adm, data_dir, f"targets.toml:{i + 1}: ")
+
+
+def test_toml_syntax_error_at_the_end_of_the_file_names_a_line(adm, data_dir):
+    path, lines = _user_plan(adm, data_dir)
+    text = "\n".join(lines).rstrip("\n") + '\n\n[[target]]\nid = "unfinished'
+    path.write_text(text, encoding="utf-8")
+    r = adm("targets")
+    assert_clean_error(r, 1, one_line=True, contains=f"targets.toml:{text.count(chr(10)) + 1}: ")
+
+
+def test_cross_reference_errors(adm, data_dir):
+    path, lines = _user_plan(adm, data_dir)
+    h = _header_index(lines, "target", 0)
+    i = _key_index(lines, h, "indicator")
+    lines[i] = 'indicator = "digital-economy-shares"'
+    w = _key_index(lines, _header_index(lines, "target", 2), "weight")
+    lines[w] = 'weight = "labor-force"'
+    path.write_text("\n".join(lines), encoding="utf-8")
+    r = adm("check")
+    assert_clean_error(r, 1, contains=(
+        f"targets.toml:{i + 1}: target[digital-economy-share].indicator: unknown indicator",
+        f"targets.toml:{w + 1}: target[skilled-workforce-share].weight: unknown indicator",
+        "2 problem(s)"))
+
+
+def test_check_reports_every_problem(adm, data_dir):
+    path, lines = _user_plan(adm, data_dir)
+    edits = []
+    i = _key_index(lines, _header_index(lines, "indicator", 0), "unit")
+    lines[i] = 'unit = "per cent"'
+    edits.append((i + 1, "indicator[digital-economy-share].unit"))
+    h = _header_index(lines, "target", 5)
+    lines.insert(h + 2, "deadline = 2030")
+    edits.append((h + 3, "target[social-service-cost].deadline"))
+    i = _key_index(lines, _header_index(lines, "state", 10), "alpha2")
+    lines[i] = "alpha2 = 12"
+    edits.append((i + 1, "alpha2"))
+    t = lines.index("[plan.thresholds]")
+    lines[_key_index(lines, t, "on_track")] = "on_track = 0.5"  # now below acceleration_needed
+    edits.append((t + 1, "plan.thresholds"))
+    path.write_text("\n".join(lines), encoding="utf-8")
+    r = adm("check")
+    assert_clean_error(r, 1, contains=f"{len(edits)} problem(s) found")
+    errors = [ln for ln in r.err.splitlines() if ln.startswith("admtrack: error:")]
+    assert len(errors) == len(edits), r.err
+    for line, key in edits:
+        assert any(f"targets.toml:{line}: " in e and key in e for e in errors), (line, key, r.err)
+
+
+def test_plan_problems_api_lists_everything(tmp_path):
+    text = bundled_text().replace('direction = "increase"', 'direction = "up"')
+    p = write_file(tmp_path / "targets.toml", text)
+    problems = check_plan_file(p)
+    assert isinstance(problems, list) and len(problems) == 5
+    assert all(pr.key.endswith(".direction") and pr.line for pr in problems)
+
+
+def test_broken_plan_never_touches_the_store(adm, data_dir, seeded):
+    path = write_file(data_dir / "targets.toml", "[plan]\nid = 'x'\n")
+    for cmd in (["record", "KHM", "gdp", "2024", "45"], ["retract", "VNM", "gdp", "2024", "--reason", "r"]):
+        assert_clean_error(adm(*cmd), 1, one_line=True, contains="targets.toml")
+    assert store_bytes(data_dir) == seeded
+    path.write_bytes(b"\xff\xfe[\x00p\x00")
+    assert_clean_error(adm("check"), 1, contains="targets.toml")
+    path.write_text("", encoding="utf-8")
+    assert_clean_error(adm("targets"), 1, one_line=True, contains="targets.toml")
+    assert store_bytes(data_dir) == seeded
+
+
+def test_a_user_plan_that_drops_a_state_makes_its_stored_figures_errors(adm, data_dir, seeded):
+    path, lines = _user_plan(adm, data_dir)
+    codes = [s["code"] for s in tomllib.loads(path.read_text(encoding="utf-8"))["state"]]
+    n = codes.index("VNM")
+    start = _header_index(lines, "state", n)
+    end = _header_index(lines, "state", n + 1) if n + 1 < len(codes) else _header_index(lines, "indicator", 0)
+    del lines[start:end]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    r = adm("export")
+    assert_clean_error(r, 1, contains=("observations.toml:", "state", "VNM"))
+    assert store_bytes(data_dir) == seeded
+
+
+# ---- init --------------------------------------------------------------------------------------------
+
+def test_init_writes_an_editable_copy_and_never_clobbers(adm, data_dir, tmp_path, monkeypatch):
+    path, _ = _user_plan(adm, data_dir)
+    path.write_text(path.read_text(encoding="utf-8") + "\n# my edits\n", encoding="utf-8")
+    edited = path.read_bytes()
+    r = adm("init")
+    assert_clean_error(r, 1, one_line=True, contains=("already exists", "--force"))
+    assert path.read_bytes() == edited
+    adm.ok("init", "--force")
+    assert path.read_text(encoding="utf-8") == bundled_text()
+    # an explicit folder
+    other = tmp_path / "elsewhere" / "nested"
+    r = adm.ok("init", other)
+    assert (other / "targets.toml").read_text(encoding="utf-8") == bundled_text()
+    assert "--data-dir" in r.err or "ADMTRACK_DATA_DIR" in r.err
+    # without --data-dir: $ADMTRACK_DATA_DIR
+    env_dir = tmp_path / "from-env"
+    monkeypatch.setenv("ADMTRACK_DATA_DIR", str(env_dir))
+    adm.ok("init", data_dir=None)
+    assert (env_dir / "targets.toml").read_text(encoding="utf-8") == bundled_text()
+    # the copy is a valid plan
+    assert not isinstance(check_plan_file(other / "targets.toml"), list)
