@@ -245,7 +245,7 @@ def test_parse_store_reports_line_of_each_entry(tmp_path):
     # the caller passes the line where the first [[observation]] header lands (a blank line precedes it)
     text, lines = serialise(entries, prefix.count("\n") + 2)
     raw = (prefix + text).encode()
-    parsed = parse_store(raw, Path("obs.toml"))
+    parsed = [Entry(*r) for r in parse_store(raw, Path("obs.toml"))]
     assert [p.line for p in parsed] == lines
     split = raw.decode().split("\n")
     assert all(split[ln - 1] == "[[observation]]" for ln in lines)
@@ -286,7 +286,7 @@ def test_serialise_round_trips_through_tomllib(rows):
             assert d["retracted"] is True and d.get("reason") == e.reason and "value" not in d
         else:
             assert d["value"] == e.value and str(d["value"]) == str(e.value)  # bit-exact, -0.0 included
-    back = parse_store(text.encode("utf-8"), Path("x.toml"))
+    back = [Entry(*r) for r in parse_store(text.encode("utf-8"), Path("x.toml"))]
 
     def opt(t):  # the store reads an empty text as absent, as check_text does on the way in
         return t or None

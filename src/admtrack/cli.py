@@ -331,6 +331,10 @@ def main(argv: list[str] | None = None) -> None:
         code = 130
     except BrokenPipeError:
         code = 0
+    except SystemExit as exc:
+        # Typer turns a closed pipe into exit 1 after wrapping stdout; a closed pipe is not an error here
+        broken_pipe = type(sys.stdout).__name__ == "PacifyFlushWrapper"
+        code = 0 if broken_pipe else (exc.code if isinstance(exc.code, int) else 1)
     except MemoryError:
         sys.stderr.write("admtrack: error: out of memory (input too large?)\n")
         code = 1

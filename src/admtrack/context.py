@@ -41,16 +41,20 @@ class Context:
 
         return Store(self.data_dir)
 
-    def entries(self):
-        """The store's entries, checked against the plan (the first problem is an error)."""
+    @cached_property
+    def loaded(self):
+        """The parsed store, checked against the plan (the first problem is an error)."""
+        loaded = self.store.load()
+        self.check_rows(loaded.rows)
+        return loaded
+
+    def check_rows(self, rows) -> None:
         from admtrack.records import check_stored
 
-        entries = self.store.read()
-        problems = check_stored(self.plan, entries, self.store.path)
+        problems = check_stored(self.plan, rows, self.store.path)
         if problems:
             more = f" (and {len(problems) - 1} more; run `admtrack check`)" if len(problems) > 1 else ""
             raise AdmError(problems[0] + more)
-        return entries
 
     @cached_property
     def reference(self):
@@ -62,11 +66,26 @@ class Context:
         # a user plan may drop indicators or states: the reference figures it cannot place are left out
         return [e for e in load_reference() if e.state in known and e.indicator in self.plan.indicators]
 
-    def series(self, *, as_of: int | None = None):
+    def series(self, *, as_of: int | None = None, indicators: set[str] | None = None):
+        """Current values (derived ones included) of ``indicators`` (default: all) and what they derive from."""
         from admtrack.series import Series, layered
 
-        current, retracted = layered(self.entries(), self.reference, as_of=as_of)
+        needed = None if indicators is None else self._with_inputs(indicators)
+        current, retracted = layered(self.loaded.current_rows(), self.reference, as_of=as_of, indicators=needed)
         return Series(self.plan, current, retracted)
+
+    def _with_inputs(self, indicators: set[str]) -> set[str]:
+        out: set[str] = set()
+        todo = list(indicators)
+        while todo:
+            ind = todo.pop()
+            if ind in out or ind not in self.plan.indicators:
+                continue
+            out.add(ind)
+            derive = self.plan.indicators[ind].derive
+            if derive:
+                todo.extend(derive.of)
+        return out
 
     # ---- argument resolution -------------------------------------------------------------------
     def state_code(self, text: str, *, allow_region: bool = True, usage: bool = False) -> str:
@@ -109,10 +128,11 @@ class Context:
     # ---- listings ------------------------------------------------------------------------------
     def history(self, state: str, indicator: str) -> "History":
         from admtrack.records import current
+        from admtrack.store import Entry
 
         code = self.state_code(state)
         ind = self.indicator_id(indicator)
-        entries = [e for e in self.entries() if e.state == code and e.indicator == ind]
+        entries = [Entry(*r) for r in self.loaded.rows if r[0] == code and r[1] == ind]
         refs = sorted((e for e in self.reference if e.state == code and e.indicator == ind), key=lambda e: e.year)
         in_force = current(entries)
         rows = []
@@ -144,11 +164,11 @@ class Context:
             for e in self.reference:
                 if keep(e.state, e.indicator, e.year):
                     rows.append(_row(e, "reference"))
-            for e in self.entries():
+            for e in self.loaded.entries():
                 if keep(e.state, e.indicator, e.year):
                     rows.append(_row(e, "store"))
             return rows
-        current, _ = layered(self.entries(), self.reference, as_of=as_of)
+        current, _ = layered(self.loaded.current_rows(), self.reference, as_of=as_of)
         for o in sorted(current.values(), key=lambda o: (o.state, o.indicator, o.year)):
             if keep(o.state, o.indicator, o.year):
                 rows.append({"state": o.state, "indicator": o.indicator, "year": o.year, "value": o.value,
@@ -199,7 +219,7 @@ def run_check(data_dir: Path | None, *, no_reference: bool) -> tuple[list[str], 
         problems += [f"{where(ppath, p.line)}: {p.key}: {p.reason}" for p in result]
     store = Store(folder)
     try:
-        entries = store.read()
+        entries = store.load().rows
     except AdmError as exc:
         problems.append(exc.message)
         entries = None

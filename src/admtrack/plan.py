@@ -236,9 +236,9 @@ def check_plan_file(path: Path) -> Plan | list[PlanProblem]:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = re.search(r"at line (\d+)", msg)
-        return [PlanProblem(int(m.group(1)) if m else None, "toml", msg)]
+        from admtrack.store import _toml_error_line
+
+        return [PlanProblem(_toml_error_line(exc, text), "toml", str(exc).split(" (at")[0])]
     try:
         data = PlanFile.model_validate(doc)
     except ValidationError as exc:

@@ -28,13 +28,13 @@ def record_one(ctx, state, indicator, year, value, *, source, note, revise: bool
                                "source": source, "note": note})
     except FieldError as exc:
         raise AdmError(f"{exc.field}: {exc.reason}") from None
-    ctx.entries()  # the store must be valid against the plan before anything is added to it
     holder: dict = {}
 
-    def choose(existing: list[Entry]) -> list[Entry]:
-        d = decide(existing, [row], revise=revise, recorded_at=now_utc())
+    def choose(loaded) -> list[Entry]:
+        ctx.check_rows(loaded.rows)  # the store must be valid against the plan before anything is added
+        d = decide(loaded.in_force, [row], revise=revise, recorded_at=now_utc())
         holder["d"] = d
-        holder["old"] = _in_force(existing, row.key)
+        holder["old"] = loaded.in_force(row.key)
         return d.append
 
     ctx.store.transact(choose, dry_run=dry_run)
@@ -47,14 +47,6 @@ def record_one(ctx, state, indicator, year, value, *, source, note, revise: bool
         _say(f"{prefix}recorded {what}")
     else:
         _say(f"unchanged {what} (already recorded)")
-
-
-def _in_force(existing: list[Entry], key) -> Entry | None:
-    found = None
-    for e in existing:
-        if e.key == key:
-            found = e
-    return found
 
 
 def record_file(ctx, path: str, input_format: str | None, *, revise: bool, dry_run: bool) -> None:
@@ -81,11 +73,11 @@ def record_file(ctx, path: str, input_format: str | None, *, revise: bool, dry_r
         detail = [f"{name}: {lbl}: {fld}: {why}" if not lbl.startswith("line ") else
                   f"{name}:{lbl[5:]}: {fld}: {why}" for lbl, fld, why in problems]
         raise AdmError(f"{name}: {len(problems)} bad row(s), nothing recorded", details=detail)
-    ctx.entries()
     holder: dict = {}
 
-    def choose(existing: list[Entry]) -> list[Entry]:
-        d = decide(existing, clean, revise=revise, recorded_at=now_utc(),
+    def choose(loaded) -> list[Entry]:
+        ctx.check_rows(loaded.rows)
+        d = decide(loaded.in_force, clean, revise=revise, recorded_at=now_utc(),
                    labels=[f"{name}:{lbl[5:]}" if lbl.startswith("line ") else f"{name}: {lbl}" for lbl in labels])
         holder["d"] = d
         return d.append
@@ -113,12 +105,12 @@ def retract(ctx, state, indicator, year, *, reason: str, dry_run: bool) -> None:
         why = check_text("reason", reason, required=True)
     except FieldError as exc:
         raise AdmError(f"{exc.field}: {exc.reason}") from None
-    ctx.entries()
     in_reference = any(e.key == (code, ind, y) for e in ctx.reference)
     holder: dict = {}
 
-    def choose(existing: list[Entry]) -> list[Entry]:
-        last = _in_force(existing, (code, ind, y))
+    def choose(loaded) -> list[Entry]:
+        ctx.check_rows(loaded.rows)
+        last = loaded.in_force((code, ind, y))
         if last is not None and last.retracted:
             holder["outcome"] = "unchanged"
             return []

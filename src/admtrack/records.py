@@ -4,7 +4,7 @@ whether each row is new, unchanged, a revision or a conflict. Pure: no I/O."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from admtrack.errors import AdmError
 from admtrack.model import REGION
@@ -53,28 +53,31 @@ def check_row(plan, raw: Mapping[str, Any], *, max_year: int | None = None) -> E
     return Entry(state, indicator.id, year, value, source, note, None)
 
 
-def check_stored(plan, entries: list[Entry], path) -> list[str]:
-    """Plan checks of stored entries; returns problems as 'file:line: field: reason'."""
+def check_stored(plan, rows: list, path) -> list[str]:
+    """Plan checks of stored rows (known state and indicator, year range, bounds): 'file:line: field: reason'."""
     from admtrack.errors import where
+    from admtrack.validate import MIN_YEAR, current_year
 
     out: list[str] = []
     codes = set(plan.state_codes) | {REGION}
-    for e in entries:
-        loc = where(path, e.line)
-        if e.state not in codes:
-            out.append(f"{loc}: state: unknown state {e.state!r}")
+    inds = plan.indicators
+    top = current_year()
+    for r in rows:
+        state, ind_id, year, value = r[0], r[1], r[2], r[3]
+        if state not in codes:
+            out.append(f"{where(path, r[9])}: state: unknown state {state!r}")
             continue
-        ind = plan.indicators.get(e.indicator)
+        ind = inds.get(ind_id)
         if ind is None:
-            out.append(f"{loc}: indicator: unknown indicator {e.indicator!r}")
+            out.append(f"{where(path, r[9])}: indicator: unknown indicator {ind_id!r}")
             continue
-        if e.year < 1990:
-            out.append(f"{loc}: year: must be 1990 or later, got {e.year}")
-        if e.value is not None:
+        if not MIN_YEAR <= year <= top:
+            out.append(f"{where(path, r[9])}: year: must be between {MIN_YEAR} and {top}, got {year}")
+        if value is not None and (ind.min is not None or ind.max is not None):
             try:
-                check_bounds(e.value, ind.min, ind.max, ind.unit)
+                check_bounds(value, ind.min, ind.max, ind.unit)
             except FieldError as exc:
-                out.append(f"{loc}: {exc.field}: {exc.reason}")
+                out.append(f"{where(path, r[9])}: {exc.field}: {exc.reason}")
     return out
 
 
@@ -95,10 +98,10 @@ class Decision:
     outcomes: list[str] = field(default_factory=list)  # per input row
 
 
-def decide(existing: list[Entry], rows: list[Entry], *, revise: bool, recorded_at: str,
-           labels: list[str] | None = None) -> Decision:
-    """Classify each row against the store; raise AdmError listing conflicts (nothing is written then)."""
-    now = current(existing)
+def decide(in_force: Callable[[tuple[str, str, int]], Entry | None], rows: list[Entry], *, revise: bool,
+           recorded_at: str, labels: list[str] | None = None) -> Decision:
+    """Classify each row against the store's entry in force for its key (``Loaded.in_force``); raise
+    AdmError listing conflicts (nothing is written then)."""
     seen: dict[tuple[str, str, int], Entry] = {}
     d = Decision()
     conflicts: list[str] = []
@@ -115,7 +118,7 @@ def decide(existing: list[Entry], rows: list[Entry], *, revise: bool, recorded_a
                              "given twice in this input with different values")
             continue
         seen[row.key] = row
-        old = now.get(row.key)
+        old = in_force(row.key)
         row.recorded_at = recorded_at
         if old is None or old.retracted:
             d.append.append(row)

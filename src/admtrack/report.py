@@ -38,7 +38,8 @@ def run(ctx, *, state=None, target=None, as_of=None, method="projection") -> Res
     chosen_targets = ctx.pick_targets(target)
     chosen_states = ctx.pick_states(state)
     members = list(plan.state_codes)
-    series = ctx.series(as_of=as_of)
+    needed = {t.indicator for t in chosen_targets} | {t.weight for t in chosen_targets if t.weight}
+    series = ctx.series(as_of=as_of, indicators=needed)
     thresholds = plan.thresholds
     out: list[TargetResult] = []
     for tgt in chosen_targets:
@@ -78,7 +79,7 @@ def gap_rows(result: Result) -> list[tuple[TargetResult, Assessment]]:
         tr, a = pair
         insufficient = a.status == INSUFFICIENT
         size = _relative_size(a, tr)
-        return (insufficient, rank(a.status), -size, tr.target.id, a.state != REGION, a.state)
+        return (insufficient, -rank(a.status), -size, tr.target.id, a.state != REGION, a.state)
 
     return sorted(pairs, key=key)
 

@@ -7,15 +7,14 @@ computed for every state and year where their inputs exist and no value was reco
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from admtrack.model import Point
 
 Key = tuple[str, str, int]
 
 
-@dataclass(frozen=True, slots=True)
-class Obs:
+class Obs(NamedTuple):
     state: str
     indicator: str
     year: int
@@ -26,24 +25,27 @@ class Obs:
     layer: str  # "store" | "reference" | "derived"
 
 
-def layered(store_entries, reference_entries, *, as_of: int | None = None) -> tuple[dict[Key, Obs], set[Key]]:
-    """Current recorded observations by key, and the keys hidden by a retraction."""
+def layered(latest: dict, reference_entries, *, as_of: int | None = None,
+            indicators: set[str] | None = None) -> tuple[dict[Key, Obs], set[Key]]:
+    """Current recorded observations by key, and the keys hidden by a retraction.
+
+    ``latest``: the store's row in force per key (``Loaded.current_rows()``); ``indicators``: keep only
+    these (the caller knows which a report needs)."""
     out: dict[Key, Obs] = {}
     for e in reference_entries:
-        if as_of is None or e.year <= as_of:
+        if (as_of is None or e.year <= as_of) and (indicators is None or e.indicator in indicators):
             out[e.key] = Obs(e.state, e.indicator, e.year, e.value, e.source, e.note, e.recorded_at, "reference")
-    latest: dict[Key, object] = {}
-    for e in store_entries:
-        latest[e.key] = e
     retracted: set[Key] = set()
-    for key, e in latest.items():
-        if as_of is not None and e.year > as_of:
+    pop = out.pop
+    for key, r in latest.items():
+        # r: [state, indicator, year, value, source, note, recorded_at, retracted, reason, line]
+        if (as_of is not None and r[2] > as_of) or (indicators is not None and r[1] not in indicators):
             continue
-        if e.retracted:
-            out.pop(key, None)
+        if r[7]:
+            pop(key, None)
             retracted.add(key)
         else:
-            out[key] = Obs(e.state, e.indicator, e.year, e.value, e.source, e.note, e.recorded_at, "store")
+            out[key] = Obs(r[0], r[1], r[2], r[3], r[4], r[5], r[6], "store")
     return out, retracted
 
 

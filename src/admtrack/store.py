@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from admtrack.errors import AdmError, where
+from admtrack.validate import MAX_TEXT as MAX_TEXT_LEN
 
 STORE_NAME = "observations.toml"
 LOCK_NAME = ".observations.lock"
@@ -68,6 +69,38 @@ def now_utc() -> str:
 _ALLOWED = {"state", "indicator", "year", "value", "source", "note", "recorded_at", "retracted", "reason"}
 _HEADER_LINE = re.compile(rb"^[ \t]*\[\[[ \t]*observation[ \t]*\]\]", re.M)
 
+# A row is a plain list, the cheapest thing to load from the cache:
+# [state, indicator, year, value, source, note, recorded_at, retracted, reason, line]
+Row = list
+KEY_STATE, KEY_IND, KEY_YEAR = 0, 1, 2
+
+
+class Loaded:
+    """The parsed store: rows in file order, and the bytes they came from."""
+
+    __slots__ = ("rows", "raw", "_current")
+
+    def __init__(self, rows: list[Row], raw: bytes) -> None:
+        self.rows = rows
+        self.raw = raw
+        self._current: dict | None = None
+
+    def entries(self) -> list[Entry]:
+        return [Entry(*r) for r in self.rows]
+
+    def current_rows(self) -> dict[tuple[str, str, int], Row]:
+        """The row in force for each (state, indicator, year): the last one, retractions included."""
+        if self._current is None:
+            last: dict[tuple[str, str, int], Row] = {}
+            for r in self.rows:
+                last[(r[0], r[1], r[2])] = r
+            self._current = last
+        return self._current
+
+    def in_force(self, key: tuple[str, str, int]) -> Entry | None:
+        r = self.current_rows().get(key)
+        return None if r is None else Entry(*r)
+
 
 class Store:
     def __init__(self, folder: Path) -> None:
@@ -77,51 +110,76 @@ class Store:
         self.cache_path = folder / CACHE_NAME
 
     # reading ------------------------------------------------------------------------------------
-    def read(self) -> list[Entry]:
-        """Every entry in file order. A missing store is empty; one that does not parse raises AdmError."""
+    def load(self) -> Loaded:
+        """The store, parsed. A missing store is empty; one that does not parse raises AdmError."""
         try:
-            raw = self.path.read_bytes()
-            st = os.stat(self.path)
+            with open(self.path, "rb") as fh:
+                raw = fh.read()
+                st = os.fstat(fh.fileno())
         except FileNotFoundError:
-            return []
+            return Loaded([], b"")
         except OSError as exc:
             raise AdmError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
-        return self._entries(raw, st)
+        return Loaded(self._rows(raw, st), raw)
 
-    def _entries(self, raw: bytes, st: os.stat_result, *, write_cache: bool = True) -> list[Entry]:
-        digest = hashlib.blake2b(raw, digest_size=20).hexdigest()
-        key = {"v": CACHE_VERSION, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino, "hash": digest}
+    def read(self) -> list[Entry]:
+        """Every entry in file order."""
+        return self.load().entries()
+
+    def _rows(self, raw: bytes, st: os.stat_result, *, write_cache: bool = True) -> list[Row]:
+        key = _cache_key(raw, st)
         cached = self._read_cache(key)
         if cached is not None:
             return cached
-        entries = parse_store(raw, self.path)
+        rows = parse_store(raw, self.path)
         if write_cache:
-            self._write_cache(key, entries)
-        return entries
+            self._write_cache(key, rows)
+        return rows
 
-    def _read_cache(self, key: dict) -> list[Entry] | None:
+    # The cache is one JSON document laid out so that it can be checked and extended as bytes:
+    #   {"key":{...},"rows":[\n<row>,\n<row>\n]}
+    # its first line carries the key (checked without parsing the rest), and appending rows does not
+    # re-serialise the whole store.
+    def _read_cache(self, key: dict) -> list[Row] | None:
         try:
             with open(self.cache_path, "rb") as fh:
-                doc = json.load(fh)
+                head = fh.readline()
+                if not (head.startswith(_CACHE_OPEN) and head.endswith(_CACHE_MID)):
+                    return None
+                if json.loads(head[len(_CACHE_OPEN):-len(_CACHE_MID)]) != key:
+                    return None
+                body = fh.read()
+            if not body.endswith(_CACHE_CLOSE):
+                return None
+            rows = json.loads(b"[" + body[: -len(_CACHE_CLOSE)] + b"]")
         except (OSError, ValueError):
             return None
-        if not isinstance(doc, dict) or doc.get("key") != key:
+        if not isinstance(rows, list) or (rows and (not isinstance(rows[0], list) or len(rows[0]) != 10)):
             return None
-        try:
-            return [Entry.from_row(r) for r in doc["entries"]]
-        except (TypeError, KeyError):
-            return None
+        return rows
 
-    def _write_cache(self, key: dict, entries: list[Entry]) -> None:
+    def _cache_body(self) -> bytes | None:
+        """The cached rows as bytes (without the enclosing document), or None."""
         try:
-            data = json.dumps({"key": key, "entries": [e.as_row() for e in entries]},
-                              ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            with open(self.cache_path, "rb") as fh:
+                fh.readline()
+                body = fh.read()
+        except OSError:
+            return None
+        return body[: -len(_CACHE_CLOSE)] if body.endswith(_CACHE_CLOSE) else None
+
+    def _write_cache(self, key: dict, rows: list[Row], *, body: bytes | None = None) -> None:
+        try:
+            if body is None:
+                body = b",\n".join(_row_json(r) for r in rows)
+            data = (_CACHE_OPEN + json.dumps(key, separators=(",", ":")).encode("ascii") + _CACHE_MID
+                    + body + _CACHE_CLOSE)
             atomic_write(self.cache_path, data, durable=False)
         except OSError:
             pass  # a cache is an optimisation; never fail a command over it
 
     # writing ------------------------------------------------------------------------------------
-    def transact(self, decide: Callable[[list[Entry]], list[Entry]], *, dry_run: bool = False) -> list[Entry]:
+    def transact(self, decide: Callable[[Loaded], list[Entry]], *, dry_run: bool = False) -> list[Entry]:
         """Under the lock: read the store, let ``decide`` return the entries to append, append them.
 
         ``decide`` may raise to abort: nothing is written then. Returns what was appended.
@@ -136,42 +194,76 @@ class Store:
         try:
             with lock:
                 try:
-                    raw = self.path.read_bytes()
-                    st = os.stat(self.path)
-                    existing = self._entries(raw, st, write_cache=False)
+                    with open(self.path, "rb") as fh:
+                        raw = fh.read()
+                        st = os.fstat(fh.fileno())
+                    old_key = _cache_key(raw, st)
+                    cache_ok = self._read_cache(old_key)
+                    rows = cache_ok if cache_ok is not None else parse_store(raw, self.path)
                 except FileNotFoundError:
-                    raw, existing = b"", []
-                new = decide(existing)
+                    raw, rows, cache_ok = b"", [], []
+                loaded = Loaded(rows, raw)
+                new = decide(loaded)
                 if not new or dry_run:
                     return new
-                if not raw:
-                    raw = HEADER.encode("utf-8")
-                elif not raw.endswith(b"\n"):
-                    raw += b"\n"
-                first_line = raw.count(b"\n") + 2  # a blank line precedes each entry
+                base = raw
+                if not base:
+                    base = HEADER.encode("utf-8")
+                elif not base.endswith(b"\n"):
+                    base += b"\n"
+                first_line = base.count(b"\n") + 2  # a blank line precedes each entry
                 text, lines = serialise(new, first_line)
                 for e, ln in zip(new, lines):
                     e.line = ln
-                data = raw + text.encode("utf-8")
+                data = base + text.encode("utf-8")
                 try:
                     atomic_write(self.path, data)
                     st = os.stat(self.path)
                 except OSError as exc:
                     raise AdmError(f"{self.path}: cannot write: {exc.strerror or exc}") from None
-                digest = hashlib.blake2b(data, digest_size=20).hexdigest()
-                key = {"v": CACHE_VERSION, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino,
-                       "hash": digest}
-                self._write_cache(key, existing + new)
+                new_rows = b",\n".join(_row_json(e.as_row()) for e in new)
+                old_body = self._cache_body() if cache_ok is not None and rows else b""
+                if old_body is None:
+                    self._write_cache(_cache_key(data, st), rows + [e.as_row() for e in new])
+                else:
+                    body = old_body + b",\n" + new_rows if old_body else new_rows
+                    self._write_cache(_cache_key(data, st), [], body=body)
                 return new
         except Timeout:
             raise AdmError(f"{self.lock_path}: could not lock the store within {LOCK_TIMEOUT:g} s "
                            "(another admtrack is writing?)") from None
 
 
-def parse_store(raw: bytes, path: Path) -> list[Entry]:
-    """Parse and type-check the store's TOML. Plan checks (known codes, bounds) are done by the caller."""
-    import tomllib
+_CACHE_OPEN = b'{"key":'
+_CACHE_MID = b',"rows":[\n'
+_CACHE_CLOSE = b"\n]}\n"
 
+
+def _cache_key(raw: bytes, st: os.stat_result) -> dict:
+    return {"v": CACHE_VERSION, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino,
+            "hash": hashlib.blake2b(raw, digest_size=20).hexdigest()}
+
+
+def _row_json(row: Row) -> bytes:
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _toml_error_line(exc: Exception, text: str) -> int | None:
+    msg = str(exc)
+    m = re.search(r"at line (\d+)", msg)
+    if m:
+        return int(m.group(1))
+    if "end of document" in msg:
+        return text.count("\n") + (0 if text.endswith("\n") else 1) or 1
+    return None
+
+
+def parse_store(raw: bytes, path: Path) -> list[Row]:
+    """Parse and type-check the store's TOML. Plan checks (known codes, bounds) are done by the caller.
+
+    Files in the layout admtrack writes go through a strict fast reader (tomllib is pure Python and takes
+    seconds on a 100,000-entry store); anything else goes to tomllib, so the result is the same either way.
+    """
     from admtrack.validate import FieldError, check_number, check_text
 
     try:
@@ -179,32 +271,38 @@ def parse_store(raw: bytes, path: Path) -> list[Entry]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise AdmError(f"{where(path, line)}: not valid UTF-8 text") from None
+    fast = _fast_rows(text)
+    if fast is not None:
+        return fast
+    import tomllib
+
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"at line (\d+)", str(exc))
-        line = int(m.group(1)) if m else None
+        line = _toml_error_line(exc, text)
         raise AdmError(f"{where(path, line)}: does not parse as TOML: {str(exc).split(' (at')[0]}") from None
     extra = set(doc) - {"observation"}
     if extra:
-        raise AdmError(f"{path}: unknown top-level key {sorted(extra)[0]!r} (only [[observation]] tables belong here)")
+        raise AdmError(f"{path}: unknown top-level key {sorted(extra)[0]!r} "
+                       "(only [[observation]] tables belong here)")
     items = doc.get("observation", [])
     if not isinstance(items, list):
         raise AdmError(f"{path}: 'observation' must be an array of tables ([[observation]])")
-    starts = [raw.count(b"\n", 0, m.start()) + 1 for m in _HEADER_LINE.finditer(raw)]
+    starts = _header_lines(raw)
     lines = starts if len(starts) == len(items) else [None] * len(items)
-    out: list[Entry] = []
+    out: list[Row] = []
     for item, line in zip(items, lines):
-        loc = where(path, line)
         if not isinstance(item, dict):
-            raise AdmError(f"{loc}: observation must be a table")
+            raise AdmError(f"{where(path, line)}: observation must be a table")
         unknown = set(item) - _ALLOWED
         if unknown:
-            raise AdmError(f"{loc}: {sorted(unknown)[0]}: unknown key")
+            raise AdmError(f"{where(path, line)}: {sorted(unknown)[0]}: unknown key")
         try:
-            for k in ("state", "indicator"):
-                if not isinstance(item.get(k), str) or not item[k]:
-                    raise FieldError(k, "is required (text)")
+            state, ind = item.get("state"), item.get("indicator")
+            if not isinstance(state, str) or not state:
+                raise FieldError("state", "is required (text)")
+            if not isinstance(ind, str) or not ind:
+                raise FieldError("indicator", "is required (text)")
             year = item.get("year")
             if not isinstance(year, int) or isinstance(year, bool):
                 raise FieldError("year", "must be an integer")
@@ -214,18 +312,98 @@ def parse_store(raw: bytes, path: Path) -> list[Entry]:
             value = None
             if not retracted or "value" in item:
                 value = check_number(item.get("value"))
-            source = check_text("source", item.get("source"))
-            note = check_text("note", item.get("note"))
-            reason = check_text("reason", item.get("reason"))
+            source = item.get("source")
+            note = item.get("note")
+            reason = item.get("reason")
+            if source is not None:
+                source = check_text("source", source)
+            if note is not None:
+                note = check_text("note", note)
+            if reason is not None:
+                reason = check_text("reason", reason)
             rec = item.get("recorded_at")
             if isinstance(rec, datetime):
-                rec = rec.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z") \
-                    if rec.tzinfo else rec.isoformat()
-            elif rec is not None and not isinstance(rec, str):
+                rec = _iso_utc(rec)
+            elif rec is not None:
                 raise FieldError("recorded_at", "must be a timestamp")
         except FieldError as exc:
-            raise AdmError(f"{loc}: {exc.field}: {exc.reason}") from None
-        out.append(Entry(item["state"], item["indicator"], year, value, source, note, rec, retracted, reason, line))
+            raise AdmError(f"{where(path, line)}: {exc.field}: {exc.reason}") from None
+        out.append([state, ind, year, value, source, note, rec, retracted, reason, line])
+    return out
+
+
+def _iso_utc(dt: datetime) -> str:
+    if dt.tzinfo is None:
+        return dt.isoformat()
+    return dt.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+# The fast path reads the exact layout that ``serialise`` writes, entry by entry, with one regular
+# expression; text it does not recognise (a hand edit, say) goes to tomllib instead, so the result is the
+# same either way. Strings may hold only what the text checks allow (no C0/C1 controls but tab).
+_STR = r'"(?:[^"\\\x00-\x08\x0a-\x1f\x7f-\x9f]+|\\["\\ntrbf])*"'
+_ENTRY = re.compile(
+    r'\n\[\[observation\]\]\n'
+    r'state = "([A-Za-z0-9_-]+)"\n'
+    r'indicator = "([A-Za-z0-9_-]+)"\n'
+    r'year = (-?(?:0|[1-9][0-9]*))\n'
+    r'(?:value = (-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)\n)?'
+    rf'(?:source = ({_STR})\n)?'
+    rf'(?:note = ({_STR})\n)?'
+    r'(retracted = true\n)?'
+    rf'(?:reason = ({_STR})\n)?'
+    r'(?:recorded_at = ([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z)\n)?',
+    re.ASCII,
+)
+_PREFIX = re.compile(r'(?:#[^\x00-\x08\x0a-\x1f\x7f]*\n)*')
+_JSON_STR = json.JSONDecoder(strict=False)  # TOML's basic-string escapes are a subset of JSON's
+
+
+def _fast_rows(text: str) -> list[Row] | None:
+    """Rows of a store in admtrack's own layout, or None if the text is laid out otherwise."""
+    m = _PREFIX.match(text)
+    pos = m.end()
+    line = text.count("\n", 0, pos) + 2  # the header follows a blank line
+    end = len(text)
+    rows: list[Row] = []
+    match = _ENTRY.match
+    decode = _JSON_STR.decode
+    fromiso = datetime.fromisoformat
+    limit = MAX_TEXT_LEN
+    while pos < end:
+        m = match(text, pos)
+        if m is None:
+            return None
+        state, ind, year, value, source, note, retracted, reason, rec = m.groups()
+        texts = []
+        for t in (source, note, reason):
+            if t is not None:
+                t = decode(t) if "\\" in t else t[1:-1]
+                if len(t) > limit:
+                    return None
+            texts.append(t or None)  # as check_text: empty text is no text
+        if value is None and not retracted:
+            return None
+        if rec is not None:
+            try:
+                fromiso(rec)
+            except ValueError:
+                return None
+        rows.append([state, ind, int(year), None if value is None else float(value), texts[0], texts[1], rec,
+                     retracted is not None, texts[2], line])
+        line += m.group(0).count("\n")
+        pos = m.end()
+    return rows
+
+
+def _header_lines(raw: bytes) -> list[int]:
+    """1-based line of each [[observation]] header, in one pass."""
+    out: list[int] = []
+    line, pos = 1, 0
+    for m in _HEADER_LINE.finditer(raw):
+        line += raw.count(b"\n", pos, m.start())
+        pos = m.start()
+        out.append(line)
     return out
 
 

@@ -13,8 +13,8 @@ from datetime import date
 MIN_YEAR = 1990
 MAX_TEXT = 10_000  # characters in a source, note or reason
 
-_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
-_INT = re.compile(r"^[+-]?\d+$")
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
+_INT = re.compile(r"^[+-]?\d+$", re.ASCII)
 # Unicode category Cc (C0, DEL, C1) except tab and newline, and the surrogate range
 _BAD_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 

@@ -37,7 +37,7 @@ SPARK = "▁▂▃▄▅▆▇█"
 
 def console() -> Console:
     no_color = bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
-    return Console(highlight=False, no_color=no_color, emoji=False)
+    return Console(highlight=False, no_color=no_color, emoji=False, markup=False)
 
 
 # ---- number formatting -------------------------------------------------------------------------
