@@ -32,7 +32,16 @@ LABEL = {
     "regressing": "regressing",
     "insufficient_data": "insufficient data",
 }
+SHORT = {
+    "achieved": "achieved",
+    "on_track": "on track",
+    "acceleration_needed": "accel.",
+    "limited_progress": "limited",
+    "regressing": "regress.",
+    "insufficient_data": "no data",
+}
 SPARK = "▁▂▃▄▅▆▇█"
+WIDE = 110  # from this terminal width on, tables name targets in full
 
 
 def console() -> Console:
@@ -40,20 +49,44 @@ def console() -> Console:
     return Console(highlight=False, no_color=no_color, emoji=False, markup=False)
 
 
+def table(title: str | None = None) -> Table:
+    return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold", pad_edge=False,
+                 padding=(0, 0, 0, 0), show_edge=False)
+
+
 # ---- number formatting -------------------------------------------------------------------------
 
 def fmt_value(v: float | None, unit: str) -> str:
+    """A value with its unit, compact: 14.8%, $344bn, $1.02tn, $11.3k, 695.4M, 100.0."""
     if v is None or not math.isfinite(v):
         return "—"
     if unit == "percent":
         return f"{v:.1f}%"
     if unit == "usd-bn":
-        return f"${v:,.0f}bn" if abs(v) >= 100 else f"${v:,.1f}bn"
+        return _money(v * 1e9)
     if unit == "usd":
-        return f"${v:,.0f}"
+        return _money(v)
     if unit == "persons":
         return _si(v)
     return f"{v:,.1f}"
+
+
+def _money(v: float) -> str:
+    sign = "-" if v < 0 else ""
+    a = abs(v)
+    for size, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if a >= size:
+            q = a / size
+            return f"{sign}${q:.{2 if q < 10 and suffix == 'tn' else (1 if q < 10 else 0)}f}{suffix}"
+    return f"{sign}${a:.0f}"
+
+
+def _si(v: float) -> str:
+    a = abs(v)
+    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if a >= size:
+            return f"{v / size:.1f}{suffix}"
+    return f"{v:.0f}"
 
 
 def fmt_gap(v: float | None, unit: str) -> str:
@@ -61,18 +94,15 @@ def fmt_gap(v: float | None, unit: str) -> str:
         return "—"
     if unit == "percent":
         return f"{v:+.1f}pp"
-    return ("+" if v > 0 else "") + fmt_value(v, unit)
+    text = fmt_value(v, unit)
+    return text if text.startswith("-") else "+" + text
 
 
-def _si(v: float) -> str:
-    a = abs(v)
-    if a >= 1e9:
-        return f"{v / 1e9:.2f}bn"
-    if a >= 1e6:
-        return f"{v / 1e6:.1f}M"
-    if a >= 1e3:
-        return f"{v / 1e3:.1f}k"
-    return f"{v:.0f}"
+def fmt_point(p, unit: str) -> str:
+    """A value and its year: 14.8% '24."""
+    if p is None:
+        return "—"
+    return f"{fmt_value(p.value, unit)} '{p.year % 100:02d}"
 
 
 def pct(v: float | None) -> str:
@@ -81,13 +111,13 @@ def pct(v: float | None) -> str:
     return f"{v * 100:.0f}%"
 
 
-def rate(v: float | None, unit_linear: str | None = None) -> str:
+def rate(v: float | None) -> str:
     if v is None or not math.isfinite(v):
         return "—"
-    return f"{v * 100:+.1f}%/y"
+    return f"{v * 100:+.1f}%"
 
 
-def bar(progress: float | None, width: int = 8) -> Text:
+def bar(progress: float | None, width: int = 5) -> Text:
     if progress is None or not math.isfinite(progress):
         return Text("—", style="dim")
     shown = min(max(progress, 0.0), 1.0)
@@ -98,41 +128,50 @@ def bar(progress: float | None, width: int = 8) -> Text:
     return t
 
 
-def status_text(status: str, *, short: bool = False) -> Text:
+def status_text(status: str, *, short: bool = False, symbol_only: bool = False) -> Text:
     sym, style = SYMBOL.get(status, ("?", ""))
-    return Text(sym if short else f"{sym} {LABEL.get(status, status)}", style=style)
+    if symbol_only:
+        return Text(sym, style=style)
+    label = (SHORT if short else LABEL).get(status, status)
+    return Text(f"{sym} {label}", style=style)
 
 
 def legend() -> Text:
-    t = Text("Legend: ", style="dim")
+    t = Text("")
     for name, (sym, style) in SYMBOL.items():
         t.append(sym, style=style)
-        t.append(f" {LABEL[name]}  ")
+        t.append(f" {LABEL[name]}  ", style="dim")
     return t
 
 
-def year_of(p) -> str:
-    return "" if p is None else f" ({p.year})"
+def target_key(result) -> Text:
+    t = Text("", style="dim")
+    for i, tr in enumerate(result.targets, start=1):
+        t.append(f"T{i} {tr.target.id}  ")
+    return t
+
+
+def _title(result, what: str) -> str:
+    m = result.plan.meta
+    return f"{m.id} {what} — as of {result.as_of}, {result.method} method"
 
 
 # ---- status ------------------------------------------------------------------------------------
 
 def status(result) -> None:
     con = console()
-    plan = result.plan
-    m = plan.meta
-    title = f"{m.name}: the region (ASEAN) — as of {result.as_of}, {result.method} method"
-    t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False, expand=False)
-    t.add_column("Target", overflow="fold", ratio=None, min_width=12)
-    t.add_column("Baseline", justify="right")
-    t.add_column("Latest", justify="right")
-    t.add_column("Goal", justify="right")
-    t.add_column("of goal", justify="right")
+    wide = con.width >= WIDE
+    t = table(_title(result, "targets, ASEAN region"))
+    t.add_column("Target" if wide else "#", no_wrap=True)
+    t.add_column("Baseline", justify="right", no_wrap=True)
+    t.add_column("Latest", justify="right", no_wrap=True)
+    t.add_column("Goal", justify="right", no_wrap=True)
+    t.add_column("%goal" if wide else "%gl", justify="right", no_wrap=True)
     t.add_column("Progress", no_wrap=True)
-    t.add_column("Gap", justify="right")
-    t.add_column("Status", overflow="fold")
-    t.add_column("Cover", justify="right")
-    for tr in result.targets:
+    t.add_column("Gap", justify="right", no_wrap=True)
+    t.add_column("Status", no_wrap=True)
+    t.add_column("Cover", justify="right", no_wrap=True)
+    for i, tr in enumerate(result.targets, start=1):
         a = tr.region
         unit = tr.indicator.unit
         cov = a.coverage
@@ -140,45 +179,46 @@ def status(result) -> None:
         if cov is not None and cov.weight_share is not None and tr.target.weight:
             cover += f" {cov.weight_share * 100:.0f}%"
         if a.basis == "reported":
-            cover += " rep."
+            cover += " rep"
         t.add_row(
-            tr.target.id,
-            fmt_value(a.baseline.value, unit) + year_of(a.baseline) if a.baseline else "—",
-            fmt_value(a.latest.value, unit) + year_of(a.latest) if a.latest else "—",
+            tr.target.id if wide else f"T{i}",
+            fmt_point(a.baseline, unit),
+            fmt_point(a.latest, unit),
             fmt_value(a.target, unit),
             pct(a.attainment),
-            bar(a.progress),
+            bar(a.progress, 8 if wide else 4),
             fmt_gap(a.gap, unit),
-            status_text(a.status),
+            status_text(a.status, short=not wide),
             cover,
         )
     con.print(t)
+    if not wide:
+        con.print(target_key(result))
     if result.targets and result.targets[0].states:
-        _matrix(con, result)
+        con.print()
+        _matrix(con, result, wide)
     con.print(legend())
-    con.print(Text("Cover: member states in the region's latest value, and their share of the weight "
-                   "(GDP, labour force or population). Progress: share of the way from baseline to goal.",
-                   style="dim"))
+    con.print(Text("%goal: latest value as a share of the goal. Progress: share of the way from the baseline to the "
+                   "goal. Cover: member states in the region's latest value and their share of its weight "
+                   "(GDP, labour force or population); rep = a figure reported for ASEAN as a whole.", style="dim"))
 
 
-def _matrix(con: Console, result) -> None:
-    t = Table(title="Member states — latest value, % of goal, status", box=box.SIMPLE_HEAD, title_justify="left",
-              pad_edge=False)
+def _matrix(con: Console, result, wide: bool) -> None:
+    t = table("Member states: latest value, %goal, status")
     t.add_column("State", no_wrap=True)
     for i, tr in enumerate(result.targets, start=1):
-        t.add_column(f"T{i}", justify="right", no_wrap=True)
+        head = f"T{i}"
+        if wide:
+            head = f"T{i} [{tr.indicator.unit}]"
+        t.add_column(head, justify="right", no_wrap=True)
     codes = [a.state for a in result.targets[0].states]
     for row_i, code in enumerate(codes):
         cells = [code]
         for tr in result.targets:
-            a = tr.states[row_i]
-            cells.append(_cell(a, tr.indicator.unit))
+            cells.append(_cell(tr.states[row_i], tr.indicator.unit))
         t.add_row(*cells)
     con.print(t)
-    key = Text("", style="dim")
-    for i, tr in enumerate(result.targets, start=1):
-        key.append(f"T{i} {tr.target.id}  ")
-    con.print(key)
+    con.print(target_key(result))
 
 
 def _cell(a, unit: str) -> Text:
@@ -186,7 +226,7 @@ def _cell(a, unit: str) -> Text:
         return Text("—", style="dim")
     sym, style = SYMBOL.get(a.status, ("?", ""))
     t = Text(_compact(a.latest.value, unit) + " ")
-    t.append(pct(a.attainment) if a.attainment is not None else "—", style="dim" if a.attainment is None else "")
+    t.append(pct(a.attainment), style="dim")
     t.append(" " + sym, style=style)
     return t
 
@@ -194,10 +234,10 @@ def _cell(a, unit: str) -> Text:
 def _compact(v: float, unit: str) -> str:
     if unit == "percent":
         return f"{v:.1f}"
-    if unit in ("usd", "persons"):
-        return _si(v)
     if unit == "usd-bn":
         return f"{v:,.0f}"
+    if unit in ("usd", "persons"):
+        return _si(v)
     return f"{v:.1f}"
 
 
@@ -207,40 +247,43 @@ def gaps(result, doc) -> None:
     from admtrack.report import gap_rows
 
     con = console()
-    m = result.plan.meta
-    t = Table(title=f"Gaps to the {m.target_year} targets, worst first — as of {result.as_of}, {result.method} method",
-              box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    t.add_column("Target", overflow="fold")
+    wide = con.width >= WIDE
+    y = result.plan.meta.target_year
+    t = table(_title(result, f"gaps to the {y} targets, worst first"))
+    t.add_column("Target" if wide else "#", no_wrap=True)
     t.add_column("State", no_wrap=True)
-    t.add_column("Latest", justify="right")
-    t.add_column("Gap", justify="right")
-    t.add_column("Yrs", justify="right")
-    t.add_column("Need", justify="right")
-    t.add_column("Pace", justify="right")
-    t.add_column(f"{m.target_year} proj.", justify="right")
-    t.add_column("Short", justify="right")
-    t.add_column("Status", no_wrap=True)
-    t.add_column("Contrib.", justify="right")
+    t.add_column("Latest", justify="right", no_wrap=True)
+    t.add_column("Gap", justify="right", no_wrap=True)
+    t.add_column("Yrs", justify="right", no_wrap=True)
+    t.add_column("Need/y", justify="right", no_wrap=True)
+    t.add_column("Pace/y", justify="right", no_wrap=True)
+    t.add_column(f"Proj {y % 100:02d}", justify="right", no_wrap=True)
+    t.add_column("Short", justify="right", no_wrap=True)
+    t.add_column("Status" if wide else "", no_wrap=True)
+    t.add_column("Contrib", justify="right", no_wrap=True)
+    index = {tr.target.id: i for i, tr in enumerate(result.targets, start=1)}
     for tr, a in gap_rows(result):
         unit = tr.indicator.unit
         t.add_row(
-            tr.target.id,
+            tr.target.id if wide else f"T{index[tr.target.id]}",
             Text(a.state, style="bold") if a.state == REGION else a.state,
-            fmt_value(a.latest.value, unit) + year_of(a.latest) if a.latest else "—",
+            fmt_point(a.latest, unit),
             fmt_gap(a.gap, unit),
             "—" if a.years_left is None else str(a.years_left),
             rate(a.required_rate),
             rate(a.observed_rate),
             fmt_value(a.projected, unit),
-            fmt_gap(a.shortfall, unit) if a.shortfall else ("0" if a.shortfall == 0 else "—"),
-            status_text(a.status, short=True),
+            "—" if a.shortfall is None else fmt_value(a.shortfall, unit),
+            status_text(a.status, short=True, symbol_only=not wide),
             fmt_gap(a.contribution, unit),
         )
     con.print(t)
+    if not wide:
+        con.print(target_key(result))
     con.print(legend())
-    con.print(Text("Need: compound annual pace required from the latest year; Pace: observed pace over the trend "
-                   "window (linear per year where values are not all positive); Short: projected shortfall at the "
-                   "target year; Contrib.: the state's share of the region's gap.", style="dim"))
+    con.print(Text("Need/y: annual pace required from the latest year; Pace/y: observed pace over the trend window "
+                   "(compound %, or change per year where values are not all positive); Short: projected "
+                   f"shortfall in {y}; Contrib: the state's share of the region's gap.", style="dim"))
 
 
 # ---- listings ----------------------------------------------------------------------------------
