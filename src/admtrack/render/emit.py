@@ -125,6 +125,14 @@ def status(result, fmt: str, *, raw: bool = False) -> None:
 
         human.status(result)
         return
+    if fmt == "markdown":
+        pairs = []
+        for tr in result.targets:
+            if result.region_selected:
+                pairs.append((tr, tr.region))
+            pairs.extend((tr, a) for a in tr.states)
+        _markdown_report(pairs, STATUS_MD)
+        return
     doc = status_doc(result)
     rows = []
     for t in doc["targets"]:
@@ -137,6 +145,10 @@ def gaps(result, fmt: str, *, raw: bool = False) -> None:
     doc = gaps_doc(result)
     if fmt == "json":
         machine.write_json(doc)
+    elif fmt == "markdown":
+        from admtrack.report import gap_rows
+
+        _markdown_report(gap_rows(result), GAPS_MD)
     elif fmt == "table":
         from admtrack.render import human
 
@@ -144,6 +156,49 @@ def gaps(result, fmt: str, *, raw: bool = False) -> None:
     else:
         machine.write_rows(fmt, _flat_columns(result, gaps=True), [flat(r) for r in doc["rows"]], raw=raw,
                            numeric=NUMERIC)
+
+
+# Markdown for reports: the columns a reader wants, formatted as in the tables (machine formats carry
+# every field at full precision).
+STATUS_MD = ("target", "state", "baseline", "latest", "goal", "of_goal", "progress", "gap", "status", "coverage")
+GAPS_MD = ("target", "state", "latest", "gap", "years_left", "required", "observed", "projected", "shortfall",
+           "status", "contribution")
+MD_HEAD = {"target": "Target", "state": "State", "baseline": "Baseline", "latest": "Latest", "goal": "Goal",
+           "of_goal": "% of goal", "progress": "Progress", "gap": "Gap", "status": "Status",
+           "coverage": "Coverage", "years_left": "Years left", "required": "Pace needed/y",
+           "observed": "Pace observed/y", "projected": "Projected", "shortfall": "Shortfall",
+           "contribution": "Contribution"}
+MD_TEXT = ("target", "state", "status", "coverage")
+
+
+def _markdown_report(pairs, columns) -> None:
+    from admtrack.render import fmt
+
+    rows = []
+    for tr, a in pairs:
+        unit = tr.indicator.unit
+        cov = a.coverage
+        coverage = ""
+        if cov is not None:
+            coverage = f"{cov.states}/{cov.of}"
+            if cov.weight_share is not None and tr.target.weight:
+                coverage += f" ({fmt.pct(cov.weight_share)} of {tr.target.weight})"
+            if a.basis == "reported":
+                coverage += ", reported"
+        rows.append({
+            "target": tr.target.id, "state": a.state,
+            "baseline": fmt.fmt_point(a.baseline, unit, long=True),
+            "latest": fmt.fmt_point(a.latest, unit, long=True),
+            "goal": fmt.fmt_value(a.target, unit), "of_goal": fmt.pct(a.attainment),
+            "progress": fmt.pct(a.progress), "gap": fmt.fmt_gap(a.gap, unit),
+            "status": f"{fmt.SYMBOL_CHAR.get(a.status, '')} {fmt.LABEL.get(a.status, a.status)}",
+            "coverage": coverage, "years_left": "—" if a.years_left is None else str(a.years_left),
+            "required": fmt.rate(a.required_rate), "observed": fmt.rate(a.observed_rate),
+            "projected": fmt.fmt_value(a.projected, unit),
+            "shortfall": fmt.fmt_value(a.shortfall, unit), "contribution": fmt.fmt_gap(a.contribution, unit),
+        })
+    machine.write_markdown(columns, rows, headers=[MD_HEAD[c] for c in columns],
+                           numeric=[c for c in columns if c not in MD_TEXT])
 
 
 # ---- plan listings -----------------------------------------------------------------------------

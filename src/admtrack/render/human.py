@@ -15,6 +15,8 @@ from rich.table import Table
 from rich.text import Text
 
 from admtrack.model import REGION
+from admtrack.render.fmt import LABEL, fmt_gap, fmt_point, fmt_value, pct, rate
+from admtrack.render.fmt import si
 
 SYMBOL = {
     "achieved": ("✔", "bold green"),
@@ -23,14 +25,6 @@ SYMBOL = {
     "limited_progress": ("◆", "dark_orange"),
     "regressing": ("▼", "bold red"),
     "insufficient_data": ("·", "dim"),
-}
-LABEL = {
-    "achieved": "achieved",
-    "on_track": "on track",
-    "acceleration_needed": "acceleration needed",
-    "limited_progress": "limited progress",
-    "regressing": "regressing",
-    "insufficient_data": "insufficient data",
 }
 SHORT = {
     "achieved": "achieved",
@@ -52,69 +46,6 @@ def console() -> Console:
 def table(title: str | None = None) -> Table:
     return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold", pad_edge=False,
                  padding=(0, 0, 0, 0), show_edge=False)
-
-
-# ---- number formatting -------------------------------------------------------------------------
-
-def fmt_value(v: float | None, unit: str) -> str:
-    """A value with its unit, compact: 14.8%, $344bn, $1.02tn, $11.3k, 695.4M, 100.0."""
-    if v is None or not math.isfinite(v):
-        return "—"
-    if unit == "percent":
-        return f"{v:.1f}%"
-    if unit == "usd-bn":
-        return _money(v * 1e9)
-    if unit == "usd":
-        return _money(v)
-    if unit == "persons":
-        return _si(v)
-    return f"{v:,.1f}"
-
-
-def _money(v: float) -> str:
-    sign = "-" if v < 0 else ""
-    a = abs(v)
-    for size, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "M"), (1e3, "k")):
-        if a >= size:
-            q = a / size
-            return f"{sign}${q:.{2 if q < 10 and suffix == 'tn' else (1 if q < 10 else 0)}f}{suffix}"
-    return f"{sign}${a:.0f}"
-
-
-def _si(v: float) -> str:
-    a = abs(v)
-    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-        if a >= size:
-            return f"{v / size:.1f}{suffix}"
-    return f"{v:.0f}"
-
-
-def fmt_gap(v: float | None, unit: str) -> str:
-    if v is None or not math.isfinite(v):
-        return "—"
-    if unit == "percent":
-        return f"{v:+.1f}pp"
-    text = fmt_value(v, unit)
-    return text if text.startswith("-") else "+" + text
-
-
-def fmt_point(p, unit: str) -> str:
-    """A value and its year: 14.8% '24."""
-    if p is None:
-        return "—"
-    return f"{fmt_value(p.value, unit)} '{p.year % 100:02d}"
-
-
-def pct(v: float | None) -> str:
-    if v is None or not math.isfinite(v):
-        return "—"
-    return f"{v * 100:.0f}%"
-
-
-def rate(v: float | None) -> str:
-    if v is None or not math.isfinite(v):
-        return "—"
-    return f"{v * 100:+.1f}%"
 
 
 def bar(progress: float | None, width: int = 5) -> Text:
@@ -237,7 +168,7 @@ def _compact(v: float, unit: str) -> str:
     if unit == "usd-bn":
         return f"{v:,.0f}"
     if unit in ("usd", "persons"):
-        return _si(v)
+        return si(v)
     return f"{v:.1f}"
 
 
@@ -290,47 +221,49 @@ def gaps(result, doc) -> None:
 
 def targets(plan, rows: list[dict]) -> None:
     con = console()
-    t = Table(title=f"{plan.meta.name} ({plan.meta.id}): targets for {plan.meta.target_year}, baseline "
-                    f"{plan.meta.baseline_year}", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    t.add_column("Target", overflow="fold")
-    t.add_column("Title", overflow="fold")
-    t.add_column("Indicator", overflow="fold")
+    m = plan.meta
+    t = table(f"{m.name} ({m.id}): targets for {m.target_year}, baseline {m.baseline_year}")
+    t.add_column("Target", no_wrap=True)
     t.add_column("Goal", justify="right", no_wrap=True)
-    t.add_column("Region", overflow="fold")
+    t.add_column("Region", no_wrap=True)
+    t.add_column("Title", overflow="fold")
     for r in rows:
         if r["kind"] == "level":
             goal = fmt_value(r["value"], r["unit"])
         else:
-            goal = f"{r['change'] * 100:+.0f}% vs base"
-        region = r["aggregate"] + (f" ({r['weight']})" if r["weight"] else "")
-        t.add_row(r["id"], r["title"], f"{r['indicator']} [{r['unit']}]", goal, region)
+            goal = f"{r['change'] * 100:+.0f}% vs {m.baseline_year}"
+        region = {"weighted_mean": "w. mean", "mean": "mean", "sum": "sum"}[r["aggregate"]]
+        if r["weight"]:
+            region += f" ({r['weight']})"
+        t.add_row(r["id"], goal, region, r["title"])
     con.print(t)
-    it = Table(title="Indicators", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    it.add_column("Indicator", overflow="fold")
-    it.add_column("Name", overflow="fold")
-    it.add_column("Unit")
+    con.print()
+    it = table("Indicators")
+    it.add_column("Indicator", no_wrap=True)
+    it.add_column("Unit", no_wrap=True)
     it.add_column("Range", no_wrap=True)
-    it.add_column("Derived from", overflow="fold")
+    it.add_column("Name / derivation", overflow="fold")
     for ind in plan.indicators.values():
         lo = "" if ind.min is None else f"{ind.min:g}"
         hi = "" if ind.max is None else f"{ind.max:g}"
-        rng = f"{lo}–{hi}" if (lo or hi) else "any"
-        der = ""
+        rng = f"{lo}–{hi}" if (lo and hi) else (f"≥ {lo}" if lo else (f"≤ {hi}" if hi else "any"))
+        name = ind.name
         if ind.derive:
             a, b = ind.derive.of
             sym = "×" if ind.derive.op == "product" else "/"
-            der = (f"{ind.derive.scale:g} × " if ind.derive.scale != 1 else "") + f"{a} {sym} {b}"
-        it.add_row(ind.id, ind.name, ind.unit, rng, der)
+            name += " = " + (f"{ind.derive.scale:g} × " if ind.derive.scale != 1 else "") + f"{a} {sym} {b}"
+        it.add_row(ind.id, ind.unit, rng, name)
     con.print(it)
 
 
 def states(docs: list[dict]) -> None:
     con = console()
-    t = Table(title=f"ASEAN member states ({len(docs)})", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    for col in ("Code", "Alpha-2", "Name", "Also accepted", "Joined"):
-        t.add_column(col, overflow="fold")
+    t = table(f"ASEAN member states ({len(docs)})")
+    for col in ("Code", "α-2", "Name", "Joined"):
+        t.add_column(col, no_wrap=True)
+    t.add_column("Also accepted", overflow="fold")
     for d in docs:
-        t.add_row(d["code"], d["alpha2"], d["name"], ", ".join(d["aliases"]), d["joined"] or "")
+        t.add_row(d["code"], d["alpha2"], d["name"], d["joined"] or "", ", ".join(d["aliases"]))
     con.print(t)
 
 
@@ -346,23 +279,22 @@ def sparkline(values: list[float]) -> str:
 def history(h, entries: list[dict], current: list[dict]) -> None:
     con = console()
     unit = h.indicator_model.unit
-    t = Table(title=f"{h.state} · {h.indicator} [{unit}]: every entry, oldest first", box=box.SIMPLE_HEAD,
-              title_justify="left", pad_edge=False)
-    t.add_column("Year", justify="right")
-    t.add_column("Value", justify="right")
-    t.add_column("Layer")
-    t.add_column("Status")
-    t.add_column("Source / note", overflow="fold")
+    t = table(f"{h.state} {h.indicator} [{unit}]: every entry, oldest first")
+    t.add_column("Year", justify="right", no_wrap=True)
+    t.add_column("Value", justify="right", no_wrap=True)
+    t.add_column("Layer", no_wrap=True)
+    t.add_column("Status", no_wrap=True)
     t.add_column("Recorded", no_wrap=True)
+    t.add_column("Source", overflow="fold")
     for e in entries:
         style = "" if e["status"] == "current" else "dim"
         what = e["source"] or ""
         if e["retracted"]:
             what = f"retracted: {e['reason'] or ''}"
-        t.add_row(str(e["year"]), fmt_value(e["value"], unit) if e["value"] is not None else "—", e["layer"],
-                  e["status"], what, (e["recorded_at"] or "")[:19].replace("T", " "), style=style)
+        value = fmt_value(e["value"], unit) if e["value"] is not None else "—"
+        t.add_row(str(e["year"]), value, e["layer"], e["status"], (e["recorded_at"] or "")[:10], what, style=style)
     if not entries:
-        t.add_row("—", "—", "", "", "no entries", "")
+        t.add_row("—", "—", "", "", "", "no entries")
     con.print(t)
     if current:
         years = [c["year"] for c in current]
