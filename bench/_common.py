@@ -1,0 +1,99 @@
+"""Helpers shared by the bench scripts: find the installed `admtrack`, run a command, take medians.
+
+Standard library only. The scripts time the console script installed next to the interpreter that runs
+them (`sys.executable`), else the first `admtrack` on PATH, so that after `pip install .` anyone can run
+`python bench/startup.py` and measure what users run. Set ADMTRACK_BENCH_CMD (e.g. "admtrack" or
+"python -m admtrack") to time something else.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+
+
+def admtrack_cmd() -> list[str]:
+    """The command that runs the installed admtrack with this interpreter."""
+    override = os.environ.get("ADMTRACK_BENCH_CMD")
+    if override:
+        return shlex.split(override)
+    bindir = Path(sys.executable).parent
+    for name in ("admtrack", "admtrack.exe"):
+        if (bindir / name).is_file():
+            script = bindir / name
+            break
+    else:
+        found = shutil.which("admtrack")
+        if found is None:
+            sys.exit("bench: no `admtrack` next to sys.executable nor on PATH; run `pip install .` first")
+        script = Path(found)
+    with open(script, "rb") as fh:
+        is_python_script = fh.read(2) == b"#!"
+    # A console script run with this interpreter, as its shebang would; a launcher .exe runs itself.
+    return [sys.executable, str(script)] if is_python_script else [str(script)]
+
+
+def check_install() -> None:
+    """Refuse to time an editable install or a source tree: without bytecode caches (PYTHONDONTWRITEBYTECODE)
+    or with a path hook, the numbers would not be those of a user's install."""
+    probe = subprocess.run(
+        [sys.executable, "-c", "import admtrack, sys; sys.stdout.write(admtrack.__file__)"],
+        capture_output=True, text=True, env=bench_env(),
+    )
+    if probe.returncode != 0:
+        sys.exit(f"bench: {sys.executable} cannot import admtrack; run `{sys.executable} -m pip install .`")
+    where = Path(probe.stdout)
+    if "site-packages" not in where.parts and "dist-packages" not in where.parts:
+        print(f"bench: warning: admtrack imported from {where}, not from an installed wheel "
+              f"(use a non-editable install: `pip install .`)", file=sys.stderr)
+    elif not (where.parent / "__pycache__").is_dir():
+        print(f"bench: warning: no __pycache__ beside {where}: imports compile from source each run",
+              file=sys.stderr)
+
+
+def bench_env(**extra: str) -> dict[str, str]:
+    """The one environment every timed process gets: the caller's, minus admtrack's data-folder variable."""
+    env = dict(os.environ)
+    env.pop("ADMTRACK_DATA_DIR", None)
+    env.update(extra)
+    return env
+
+
+class Failed(Exception):
+    pass
+
+
+def run(cmd: list[str], *, env: dict[str, str], stdin: bytes | None = None, ok=(0,),
+        stdout=subprocess.DEVNULL) -> tuple[float, float]:
+    """Run cmd once; return (wall seconds, child CPU seconds). Raises Failed on an unexpected exit code."""
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                             stdout=stdout, stderr=err, env=env)
+        if stdin is not None:
+            p.stdin.write(stdin)
+            p.stdin.close()
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode not in ok:
+            err.seek(0)
+            raise Failed(f"{shlex.join(cmd)} exited {p.returncode}:\n{err.read().decode(errors='replace')}")
+    return wall, ru.ru_utime + ru.ru_stime
+
+
+def median(xs) -> float:
+    return statistics.median(xs)
+
+
+def ms(x: float) -> str:
+    return f"{x * 1000:.0f} ms"
