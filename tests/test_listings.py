@@ -355,7 +355,11 @@ def test_reading_commands_work_with_no_setup_and_write_nothing(adm, data_dir, tm
                 ["history", "THA", "gdp"]):
         adm.ok(*cmd)
     assert not data_dir.exists()
-    assert not any((tmp_path / "home").rglob("*"))
+    # the only thing a reading command may leave is the validated-plan cache in the user cache folder
+    cache = tmp_path / "home" / ".cache" / "admtrack"
+    written = [p for p in (tmp_path / "home").rglob("*") if p.is_file()]
+    assert all(cache in p.parents for p in written), written
+    assert all(p.suffix == ".json" for p in written), written
 
 
 def _package_files() -> dict[Path, int]:

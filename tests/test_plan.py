@@ -27,7 +27,7 @@ def test_bundled_plan_is_the_adm2030_plan():
     assert (m.id, m.baseline_year, m.target_year) == ("ADM2030", 2025, 2030)
     assert sorted(plan.state_codes) == sorted(STATES)
     tls = plan.state_by_code["TLS"]
-    assert tls.joined.isoformat() == "2025-10-26"
+    assert str(tls.joined) == "2025-10-26"
     got = {t.id: (t.indicator, t.kind, t.value if t.kind == "level" else t.change, t.direction, t.aggregate,
                   t.weight) for t in plan.targets}
     assert got == TARGETS

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
-from admtrack.errors import AdmError, where
+from admtrack.errors import AdmError, toml_error_line, where
 from admtrack.validate import MAX_TEXT as MAX_TEXT_LEN
 
 STORE_NAME = "observations.toml"
@@ -248,16 +248,6 @@ def _row_json(row: Row) -> bytes:
     return json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _toml_error_line(exc: Exception, text: str) -> int | None:
-    msg = str(exc)
-    m = re.search(r"at line (\d+)", msg)
-    if m:
-        return int(m.group(1))
-    if "end of document" in msg:
-        return text.count("\n") + (0 if text.endswith("\n") else 1) or 1
-    return None
-
-
 def parse_store(raw: bytes, path: Path) -> list[Row]:
     """Parse and type-check the store's TOML. Plan checks (known codes, bounds) are done by the caller.
 
@@ -279,7 +269,7 @@ def parse_store(raw: bytes, path: Path) -> list[Row]:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = _toml_error_line(exc, text)
+        line = toml_error_line(exc, text)
         raise AdmError(f"{where(path, line)}: does not parse as TOML: {str(exc).split(' (at')[0]}") from None
     extra = set(doc) - {"observation"}
     if extra:

@@ -204,11 +204,11 @@ def _markdown_report(pairs, columns) -> None:
 # ---- plan listings -----------------------------------------------------------------------------
 
 def targets(plan, chosen, fmt: str, *, raw: bool = False) -> None:
-    tdocs = [t.model_dump(mode="json", exclude_none=True) for t in chosen]
-    idocs = [i.model_dump(mode="json", exclude_none=True) for i in plan.indicators.values()]
+    tdocs = [t.dump() for t in chosen]
+    idocs = [i.dump() for i in plan.indicators.values()]
     if fmt == "json":
         machine.write_json({"schema": "admtrack.targets/1",
-                            "plan": plan.meta.model_dump(mode="json", exclude_none=True),
+                            "plan": plan.meta.dump(),
                             "targets": tdocs, "indicators": idocs})
         return
     rows = []
@@ -230,7 +230,7 @@ def targets(plan, chosen, fmt: str, *, raw: bool = False) -> None:
 
 def states(plan, fmt: str, *, raw: bool = False) -> None:
     docs = [{"code": s.code, "alpha2": s.alpha2, "name": s.name, "aliases": list(s.aliases),
-             "joined": s.joined.isoformat() if s.joined else None} for s in plan.states]
+             "joined": s.joined} for s in plan.states]
     if fmt == "json":
         machine.write_json({"schema": "admtrack.states/1", "states": docs})
     elif fmt == "table":

@@ -1,0 +1,279 @@
+"""The schema of ``targets.toml`` as Pydantic models, and the checks that report every mistake in a
+hand-edited plan with its line, key and reason (SPEC §2.1). Imported only when a plan is validated."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from admtrack.model import REGION
+from admtrack.errors import toml_error_line
+from admtrack.plan import PlanProblem
+from admtrack.plan import fold as _fold
+
+KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+UNITS = ("percent", "usd-bn", "usd", "persons", "index")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class ThresholdsModel(_Strict):
+    on_track: float = 0.95
+    acceleration_needed: float = 0.60
+    limited_progress: float = 0.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ThresholdsModel:
+        if not (self.on_track >= self.acceleration_needed >= self.limited_progress):
+            raise ValueError("must satisfy on_track >= acceleration_needed >= limited_progress")
+        return self
+
+
+class PlanMeta(_Strict):
+    id: str
+    name: str
+    adopted: str | None = None
+    baseline_year: int = Field(ge=1900, le=2200)
+    target_year: int = Field(ge=1900, le=2200)
+    source: str | None = None
+    min_coverage: float = Field(default=0.5, ge=0, le=1)
+    thresholds: ThresholdsModel = ThresholdsModel()
+
+    @model_validator(mode="after")
+    def _years(self) -> PlanMeta:
+        if self.target_year <= self.baseline_year:
+            raise ValueError("target_year must be after baseline_year")
+        return self
+
+
+class StateModel(_Strict):
+    code: str = Field(pattern=r"^[A-Z]{3}$")
+    alpha2: str = Field(pattern=r"^[A-Z]{2}$")
+    name: str = Field(min_length=1)
+    aliases: list[str] = []
+    joined: date | None = None
+
+
+class Derive(_Strict):
+    op: Literal["product", "ratio"]
+    of: tuple[str, str]
+    scale: float = 1.0
+
+
+class IndicatorModel(_Strict):
+    id: str
+    name: str = Field(min_length=1)
+    unit: Literal["percent", "usd-bn", "usd", "persons", "index"]
+    min: float | None = None
+    max: float | None = None
+    derive: Derive | None = None
+    description: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _kebab(cls, v: str) -> str:
+        if not KEBAB.match(v):
+            raise ValueError(f"must be kebab-case (lower-case words joined by '-'), got {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _bounds(self) -> IndicatorModel:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min must not exceed max")
+        return self
+
+
+class TargetModel(_Strict):
+    id: str
+    title: str = Field(min_length=1)
+    indicator: str
+    kind: Literal["level", "relative"]
+    value: float | None = None
+    change: float | None = None
+    direction: Literal["increase", "decrease"]
+    aggregate: Literal["sum", "mean", "weighted_mean"]
+    weight: str | None = None
+    source: str | None = None
+    description: str | None = None
+    baseline_year: int | None = Field(default=None, ge=1900, le=2200)
+    target_year: int | None = Field(default=None, ge=1900, le=2200)
+
+    @field_validator("id")
+    @classmethod
+    def _kebab(cls, v: str) -> str:
+        if not KEBAB.match(v):
+            raise ValueError(f"must be kebab-case (lower-case words joined by '-'), got {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _shape(self) -> TargetModel:
+        if self.kind == "level":
+            if self.value is None:
+                raise ValueError("a level target needs `value`")
+            if self.change is not None:
+                raise ValueError("a level target takes `value`, not `change`")
+        else:
+            if self.change is None:
+                raise ValueError("a relative target needs `change` (e.g. -0.40 or 1.5)")
+            if self.value is not None:
+                raise ValueError("a relative target takes `change`, not `value`")
+            if self.change <= -1:
+                raise ValueError("`change` must be greater than -1")
+        if self.aggregate == "weighted_mean" and not self.weight:
+            raise ValueError("aggregate = 'weighted_mean' needs a `weight` indicator")
+        return self
+
+
+class PlanFile(_Strict):
+    plan: PlanMeta
+    state: list[StateModel] = Field(min_length=1)
+    indicator: list[IndicatorModel] = Field(min_length=1)
+    target: list[TargetModel] = []
+
+
+
+def validate_text(text: str) -> dict | list[PlanProblem]:
+    """The plan as a plain JSON-ready dict (the file's keys, defaults filled in), or every problem."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return [PlanProblem(toml_error_line(exc, text), "toml", str(exc).split(" (at")[0])]
+    try:
+        data = PlanFile.model_validate(doc)
+    except ValidationError as exc:
+        out = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            out.append(PlanProblem(_locate(text, loc), _keyname(doc, loc), _reason(err)))
+        return out
+    problems = _cross_check(data, text)
+    return problems or data.model_dump(mode="json", exclude_none=True)
+
+
+def _reason(err: dict) -> str:
+    if err["type"] == "extra_forbidden":
+        return "unknown key"
+    if err["type"] == "missing":
+        return "required key is missing"
+    msg = err["msg"]
+    return msg.removeprefix("Value error, ")
+
+
+def _keyname(doc: dict, loc: tuple) -> str:
+    parts: list[str] = []
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            if parts and i == 1:
+                # name the table by its id where it has one: target[digital-economy-share]
+                try:
+                    ident = doc[loc[0]][part].get("id") or doc[loc[0]][part].get("code")
+                except (KeyError, IndexError, AttributeError, TypeError):
+                    ident = None
+                parts[-1] += f"[{ident}]" if ident else f"[{part + 1}]"
+            else:
+                parts[-1] += f"[{part}]"
+        else:
+            parts.append(str(part))
+    return ".".join(parts) or "file"
+
+
+def _locate(text: str, loc: tuple) -> int | None:
+    """Best-effort line of a key given a Pydantic error location such as ('target', 2, 'value')."""
+    lines = text.splitlines()
+    if not loc:
+        return None
+    table = str(loc[0])
+    index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+    rest = [str(p) for p in loc[(2 if index is not None else 1):] if not isinstance(p, int)]
+    start, end = None, len(lines)
+    count = -1
+    header_aot = re.compile(r"^\s*\[\[\s*([A-Za-z0-9_.-]+)\s*\]\]")
+    header = re.compile(r"^\s*\[\s*([A-Za-z0-9_.-]+)\s*\]")
+    for n, line in enumerate(lines):
+        m = header_aot.match(line) or header.match(line)
+        if not m:
+            continue
+        name = m.group(1)
+        if start is not None and not name.startswith(table + "."):
+            end = n
+            break
+        if name == table:
+            if index is None:
+                start = n
+            else:
+                count += 1
+                if count == index:
+                    start = n
+    if start is None:
+        return None
+    if not rest:
+        return start + 1
+    key = rest[-1]
+    pat = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    sub_header = re.compile(rf"^\s*\[\s*{re.escape(table)}\.{re.escape(key)}\s*\]")
+    for n in range(start, end):
+        if pat.match(lines[n]) or sub_header.match(lines[n]):
+            return n + 1
+    return start + 1
+
+
+def _cross_check(data: PlanFile, text: str) -> list[PlanProblem]:
+    out: list[PlanProblem] = []
+
+    def add(loc: tuple, key: str, reason: str) -> None:
+        out.append(PlanProblem(_locate(text, loc), key, reason))
+
+    seen: dict[str, int] = {}
+    for i, s in enumerate(data.state):
+        for label in (s.code, s.alpha2, s.name, *s.aliases):
+            f = _fold(label)
+            if f == _fold(REGION):
+                add(("state", i, "code"), f"state[{s.code}]", f"{label!r} is reserved for the region")
+            elif f in seen and seen[f] != i:
+                add(("state", i, "code"), f"state[{s.code}]", f"name or code {label!r} is used twice")
+            seen[f] = i
+    ids: set[str] = set()
+    for i, ind in enumerate(data.indicator):
+        if ind.id in ids:
+            add(("indicator", i, "id"), f"indicator[{ind.id}].id", "duplicate indicator id")
+        ids.add(ind.id)
+    for i, ind in enumerate(data.indicator):
+        if ind.derive:
+            for ref in ind.derive.of:
+                if ref not in ids:
+                    add(("indicator", i, "derive"), f"indicator[{ind.id}].derive.of", f"unknown indicator {ref!r}")
+                elif ref == ind.id:
+                    add(("indicator", i, "derive"), f"indicator[{ind.id}].derive.of", "an indicator cannot derive from itself")
+    by_id = {i.id: i for i in data.indicator}
+    for i, ind in enumerate(data.indicator):
+        # cycles through derive chains
+        path, cur = [ind.id], ind
+        while cur.derive:
+            nxt = [r for r in cur.derive.of if r in by_id and by_id[r].derive]
+            if not nxt:
+                break
+            if nxt[0] in path:
+                add(("indicator", i, "derive"), f"indicator[{ind.id}].derive", "derivation cycle: " + " -> ".join(path + [nxt[0]]))
+                break
+            path.append(nxt[0])
+            cur = by_id[nxt[0]]
+    tids: set[str] = set()
+    for i, t in enumerate(data.target):
+        if t.id in tids:
+            add(("target", i, "id"), f"target[{t.id}].id", "duplicate target id")
+        tids.add(t.id)
+        if t.indicator not in ids:
+            add(("target", i, "indicator"), f"target[{t.id}].indicator", f"unknown indicator {t.indicator!r}")
+        if t.weight is not None and t.weight not in ids:
+            add(("target", i, "weight"), f"target[{t.id}].weight", f"unknown indicator {t.weight!r}")
+        by = t.baseline_year or data.plan.baseline_year
+        ty = t.target_year or data.plan.target_year
+        if ty <= by:
+            add(("target", i, "target_year"), f"target[{t.id}].target_year", "must be after the baseline year")
+    return out
