@@ -314,6 +314,11 @@ def parse_store(raw: bytes, path: Path) -> list[Row]:
             rec = item.get("recorded_at")
             if isinstance(rec, datetime):
                 rec = _iso_utc(rec)
+            elif isinstance(rec, str):
+                try:
+                    rec = _iso_utc(datetime.fromisoformat(rec))
+                except ValueError:
+                    raise FieldError("recorded_at", f"must be a timestamp, got {rec!r}") from None
             elif rec is not None:
                 raise FieldError("recorded_at", "must be a timestamp")
         except FieldError as exc:
@@ -332,57 +337,88 @@ def _iso_utc(dt: datetime) -> str:
 # expression; text it does not recognise (a hand edit, say) goes to tomllib instead, so the result is the
 # same either way. Strings may hold only what the text checks allow (no C0/C1 controls but tab).
 _STR = r'"(?:[^"\\\x00-\x08\x0a-\x1f\x7f-\x9f]+|\\["\\ntrbf])*"'
-_ENTRY = re.compile(
-    r'\n\[\[observation\]\]\n'
-    r'state = "([A-Za-z0-9_-]+)"\n'
-    r'indicator = "([A-Za-z0-9_-]+)"\n'
-    r'year = (-?(?:0|[1-9][0-9]*))\n'
-    r'(?:value = (-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)\n)?'
-    rf'(?:source = ({_STR})\n)?'
-    rf'(?:note = ({_STR})\n)?'
-    r'(retracted = true\n)?'
-    rf'(?:reason = ({_STR})\n)?'
-    r'(?:recorded_at = ([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z)\n)?',
-    re.ASCII,
-)
-_PREFIX = re.compile(r'(?:#[^\x00-\x08\x0a-\x1f\x7f]*\n)*')
+_DT = r'[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})?'
+_BLOCK = re.compile(r'\n+(\[\[observation\]\])\n((?:[a-z_]+ = [^\n]*\n)+)')
+_KV = re.compile(r'^([a-z_]+) = (.*)$', re.M)
+_CODE = re.compile(r'"[A-Za-z0-9_-]+"', re.ASCII).fullmatch
+_INT = re.compile(r'-?(?:0|[1-9][0-9]*)', re.ASCII).fullmatch
+_NUM = re.compile(r'-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?', re.ASCII).fullmatch
+_TEXT = re.compile(_STR).fullmatch
+_STAMP = re.compile(rf'{_DT}|"{_DT}"', re.ASCII).fullmatch
+_CANONICAL_DT = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z', re.ASCII).fullmatch
+_PREFIX = re.compile(r'(?:#[^\x00-\x08\x0a-\x1f\x7f]*\n|\n)*')
 _JSON_STR = json.JSONDecoder(strict=False)  # TOML's basic-string escapes are a subset of JSON's
 
 
 def _fast_rows(text: str) -> list[Row] | None:
-    """Rows of a store in admtrack's own layout, or None if the text is laid out otherwise."""
-    m = _PREFIX.match(text)
-    pos = m.end()
-    line = text.count("\n", 0, pos) + 2  # the header follows a blank line
+    """Rows of a store made of plain ``key = value`` lines under ``[[observation]]`` headers (any key
+    order; blank lines between entries; comments only at the top), read with regular expressions; None
+    for anything else, which then goes to tomllib."""
+    shift = 0
+    if text.startswith("[[observation]]"):
+        text, shift = "\n" + text, 1  # the store opens directly with an entry
+    pos = _PREFIX.match(text).end()
+    if pos > 0 and text[pos - 1] == "\n":
+        pos -= 1  # the block pattern consumes the newline(s) before each header
     end = len(text)
     rows: list[Row] = []
-    match = _ENTRY.match
+    match = _BLOCK.match
+    pairs_of = _KV.findall
     decode = _JSON_STR.decode
-    fromiso = datetime.fromisoformat
+    allowed = _ALLOWED
     limit = MAX_TEXT_LEN
+    newlines, last = 0, 0
     while pos < end:
         m = match(text, pos)
         if m is None:
+            if not text[pos:].strip("\n"):
+                break  # trailing blank lines
             return None
-        state, ind, year, value, source, note, retracted, reason, rec = m.groups()
+        header = m.start(1)
+        newlines += text.count("\n", last, header)
+        last = header
+        pos = m.end()
+        pairs = pairs_of(m.group(2))
+        d = dict(pairs)
+        if len(d) != len(pairs) or not d.keys() <= allowed:
+            return None  # a key twice, or an unknown key: tomllib and the checks say which
+        state, ind, year = d.get("state"), d.get("indicator"), d.get("year")
+        if state is None or ind is None or year is None or not (_CODE(state) and _CODE(ind) and _INT(year)):
+            return None
+        value = d.get("value")
+        if value is not None:
+            if not _NUM(value):
+                return None
+            value = float(value)
+        retracted = d.get("retracted")
+        if retracted is not None:
+            if retracted not in ("true", "false"):
+                return None
+            retracted = retracted == "true"
+        else:
+            retracted = False
+        if value is None and not retracted:
+            return None
         texts = []
-        for t in (source, note, reason):
+        for key in ("source", "note", "reason"):
+            t = d.get(key)
             if t is not None:
+                if not _TEXT(t):
+                    return None
                 t = decode(t) if "\\" in t else t[1:-1]
                 if len(t) > limit:
                     return None
             texts.append(t or None)  # as check_text: empty text is no text
-        if value is None and not retracted:
-            return None
-        if rec is not None:
+        rec = d.get("recorded_at")
+        if rec is not None and not _CANONICAL_DT(rec):
+            if not _STAMP(rec):
+                return None
             try:
-                fromiso(rec)
+                rec = _iso_utc(datetime.fromisoformat(rec.strip('"')))
             except ValueError:
                 return None
-        rows.append([state, ind, int(year), None if value is None else float(value), texts[0], texts[1], rec,
-                     retracted is not None, texts[2], line])
-        line += m.group(0).count("\n")
-        pos = m.end()
+        rows.append([state[1:-1], ind[1:-1], int(year), value, texts[0], texts[1], rec, retracted, texts[2],
+                     newlines + 1 - shift])
     return rows
 
 

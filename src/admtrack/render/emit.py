@@ -136,7 +136,8 @@ def status(result, fmt: str, *, raw: bool = False) -> None:
     doc = status_doc(result)
     rows = []
     for t in doc["targets"]:
-        rows.append(flat({"target_id": t["id"], "unit": t["unit"], **t["region"]}))
+        if result.region_selected:
+            rows.append(flat({"target_id": t["id"], "unit": t["unit"], **t["region"]}))
         rows.extend(flat({"target_id": t["id"], "unit": t["unit"], **a}) for a in t["states"])
     machine.write_rows(fmt, _flat_columns(result, gaps=False), rows, raw=raw, numeric=NUMERIC)
 

@@ -89,19 +89,53 @@ def _title(result, what: str) -> str:
 
 # ---- status ------------------------------------------------------------------------------------
 
+def _fits(con: Console, t: Table) -> bool:
+    from rich.measure import Measurement
+
+    unbounded = con.options.update_width(10_000)  # measure the table's natural width, not the terminal's
+    return Measurement.get(con, unbounded, t).maximum <= con.width
+
+
+def _pick(con: Console, build) -> tuple[Table, bool]:
+    """The wide layout (targets named in full) where it fits the terminal, else the compact one."""
+    if con.width >= WIDE:
+        t = build(True)
+        if _fits(con, t):
+            return t, True
+    return build(False), False
+
+
+def num_column(t: Table, head: str) -> None:
+    # numbers fold rather than lose digits to an ellipsis when a terminal is too narrow for them
+    t.add_column(head, justify="right", overflow="fold")
+
+
 def status(result) -> None:
     con = console()
-    wide = con.width >= WIDE
+    t, wide = _pick(con, lambda wide: _status_table(result, wide))
+    con.print(t)
+    if not wide:
+        con.print(target_key(result))
+    if result.targets and result.targets[0].states:
+        con.print()
+        _matrix(con, result, wide)
+    con.print(legend())
+    con.print(Text("%goal: latest value as a share of the goal. Progress: share of the way from the baseline to the "
+                   "goal. Cover: member states in the region's latest value and their share of its weight "
+                   "(GDP, labour force or population); rep = a figure reported for ASEAN as a whole.", style="dim"))
+
+
+def _status_table(result, wide: bool) -> Table:
     t = table(_title(result, "targets, ASEAN region"))
-    t.add_column("Target" if wide else "#", no_wrap=True)
-    t.add_column("Baseline", justify="right", no_wrap=True)
-    t.add_column("Latest", justify="right", no_wrap=True)
-    t.add_column("Goal", justify="right", no_wrap=True)
-    t.add_column("%goal" if wide else "%gl", justify="right", no_wrap=True)
+    t.add_column("Target" if wide else "#", no_wrap=True, min_width=2)
+    num_column(t, "Baseline")
+    num_column(t, "Latest")
+    num_column(t, "Goal")
+    num_column(t, "%goal" if wide else "%gl")
     t.add_column("Progress", no_wrap=True)
-    t.add_column("Gap", justify="right", no_wrap=True)
-    t.add_column("Status", no_wrap=True)
-    t.add_column("Cover", justify="right", no_wrap=True)
+    num_column(t, "Gap")
+    t.add_column("Status", overflow="fold")
+    num_column(t, "Cover")
     for i, tr in enumerate(result.targets, start=1):
         a = tr.region
         unit = tr.indicator.unit
@@ -122,16 +156,7 @@ def status(result) -> None:
             status_text(a.status, short=not wide),
             cover,
         )
-    con.print(t)
-    if not wide:
-        con.print(target_key(result))
-    if result.targets and result.targets[0].states:
-        con.print()
-        _matrix(con, result, wide)
-    con.print(legend())
-    con.print(Text("%goal: latest value as a share of the goal. Progress: share of the way from the baseline to the "
-                   "goal. Cover: member states in the region's latest value and their share of its weight "
-                   "(GDP, labour force or population); rep = a figure reported for ASEAN as a whole.", style="dim"))
+    return t
 
 
 def _matrix(con: Console, result, wide: bool) -> None:
@@ -141,7 +166,7 @@ def _matrix(con: Console, result, wide: bool) -> None:
         head = f"T{i}"
         if wide:
             head = f"T{i} [{tr.indicator.unit}]"
-        t.add_column(head, justify="right", no_wrap=True)
+        num_column(t, head)
     codes = [a.state for a in result.targets[0].states]
     for row_i, code in enumerate(codes):
         cells = [code]
@@ -178,22 +203,34 @@ def gaps(result, doc) -> None:
     from admtrack.report import gap_rows
 
     con = console()
-    wide = con.width >= WIDE
+    y = result.plan.meta.target_year
+    rows = gap_rows(result)
+    t, wide = _pick(con, lambda wide: _gaps_table(result, rows, wide))
+    con.print(t)
+    if not wide:
+        con.print(target_key(result))
+    con.print(legend())
+    con.print(Text("Need/y: annual pace required from the latest year; Pace/y: observed pace over the trend window "
+                   "(compound %, or change per year where values are not all positive); Short: projected "
+                   f"shortfall in {y}; Contrib: the state's share of the region's gap.", style="dim"))
+
+
+def _gaps_table(result, rows, wide: bool) -> Table:
     y = result.plan.meta.target_year
     t = table(_title(result, f"gaps to the {y} targets, worst first"))
-    t.add_column("Target" if wide else "#", no_wrap=True)
-    t.add_column("State", no_wrap=True)
-    t.add_column("Latest", justify="right", no_wrap=True)
-    t.add_column("Gap", justify="right", no_wrap=True)
-    t.add_column("Yrs", justify="right", no_wrap=True)
-    t.add_column("Need/y", justify="right", no_wrap=True)
-    t.add_column("Pace/y", justify="right", no_wrap=True)
-    t.add_column(f"Proj {y % 100:02d}", justify="right", no_wrap=True)
-    t.add_column("Short", justify="right", no_wrap=True)
-    t.add_column("Status" if wide else "", no_wrap=True)
-    t.add_column("Contrib", justify="right", no_wrap=True)
+    t.add_column("Target" if wide else "#", no_wrap=True, min_width=2)
+    t.add_column("State", no_wrap=True, min_width=5)
+    num_column(t, "Latest")
+    num_column(t, "Gap")
+    t.add_column("Yrs", justify="right", no_wrap=True, min_width=3)
+    num_column(t, "Need/y")
+    num_column(t, "Pace/y")
+    num_column(t, f"Proj {y % 100:02d}")
+    num_column(t, "Short")
+    t.add_column("Status" if wide else "", no_wrap=True, min_width=1)
+    num_column(t, "Contrib")
     index = {tr.target.id: i for i, tr in enumerate(result.targets, start=1)}
-    for tr, a in gap_rows(result):
+    for tr, a in rows:
         unit = tr.indicator.unit
         t.add_row(
             tr.target.id if wide else f"T{index[tr.target.id]}",
@@ -208,13 +245,7 @@ def gaps(result, doc) -> None:
             status_text(a.status, short=True, symbol_only=not wide),
             fmt_gap(a.contribution, unit),
         )
-    con.print(t)
-    if not wide:
-        con.print(target_key(result))
-    con.print(legend())
-    con.print(Text("Need/y: annual pace required from the latest year; Pace/y: observed pace over the trend window "
-                   "(compound %, or change per year where values are not all positive); Short: projected "
-                   f"shortfall in {y}; Contrib: the state's share of the region's gap.", style="dim"))
+    return t
 
 
 # ---- listings ----------------------------------------------------------------------------------
