@@ -91,6 +91,15 @@ def run(cmd: list[str], *, env: dict[str, str], stdin: bytes | None = None, ok=(
     return wall, ru.ru_utime + ru.ru_stime
 
 
+def load() -> str:
+    """The 1, 5 and 15 minute load averages, and the CPU count: other work on the machine moves timings."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
 def median(xs) -> float:
     return statistics.median(xs)
 

@@ -27,7 +27,7 @@ import threading
 import time
 from pathlib import Path
 
-from _common import admtrack_cmd, bench_env, check_install
+from _common import admtrack_cmd, bench_env, check_install, load
 
 STATES = ["BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "TLS", "VNM"]
 INDICATORS = ["gdp", "population", "labour-force"]
@@ -151,6 +151,7 @@ def main() -> int:
     adm = admtrack_cmd()
     print(f"python: {sys.executable} ({sys.version.split()[0]})")
     print(f"admtrack: {' '.join(adm)}")
+    print(f"load average: {load()}")
     ok = True
     with tempfile.TemporaryDirectory(prefix="admtrack-conc-") as tmp:
         for mode in (["one", "file"] if args.mode == "both" else [args.mode]):

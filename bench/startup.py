@@ -24,7 +24,7 @@ import argparse
 import sys
 import tempfile
 
-from _common import BENCH, Failed, admtrack_cmd, bench_env, check_install, median, ms, run
+from _common import BENCH, Failed, admtrack_cmd, bench_env, check_install, load, median, ms, run
 
 BARS = {"version": 1.0, "status": 1.3}
 
@@ -69,6 +69,7 @@ def main() -> int:
     py = sys.executable
     print(f"python: {py} ({sys.version.split()[0]})")
     print(f"admtrack: {' '.join(adm)}")
+    print(f"load average: {load()}")
     ok = True
     try:
         if args.only in (None, "version"):

@@ -80,8 +80,6 @@ def test_machine_formats_import_neither_rich_nor_filelock(tmp_path, args):
     assert out.strip(), "no output"
     assert packages(modules, ("rich",)) == []
     assert packages(modules, ("filelock",)) == []
-    # --data-dir given: no need to look up the per-user data folder
-    assert packages(modules, ("platformdirs",)) == []
 
 
 def test_record_does_not_import_rich(tmp_path):
