@@ -44,9 +44,7 @@ class Context:
     @cached_property
     def loaded(self):
         """The parsed store, checked against the plan (the first problem is an error)."""
-        loaded = self.store.load()
-        self.check_rows(loaded.rows)
-        return loaded
+        return self.store.load(plan_id=self.plan.fingerprint, check=self.check_rows)
 
     def check_rows(self, rows) -> None:
         from admtrack.records import check_stored

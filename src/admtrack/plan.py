@@ -58,10 +58,12 @@ class PlanProblem:
 class Plan:
     """The validated plan plus look-ups."""
 
-    def __init__(self, data: dict, path: str) -> None:
+    def __init__(self, data: dict, path: str, fingerprint: str | None = None) -> None:
         data = _rec(data)
         self.data = data
         self.path = path
+        #: identifies the plan's content (and admtrack's version): what the store cache's checks rely on
+        self.fingerprint = fingerprint
         self.meta = data.plan
         self.states = list(data.state)
         self.indicators = {i.id: i for i in data.indicator}
@@ -131,14 +133,16 @@ def load_plan(path: Path) -> Plan:
         raw = path.read_bytes()
     except OSError as exc:
         raise AdmError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    cache = _cache_file(raw)
+    fingerprint = _fingerprint(raw)
+    cache = _cache_file(fingerprint)
     if cache is not None:
         try:
-            return Plan(json.loads(cache.read_bytes()), str(path))
+            return Plan(json.loads(cache.read_bytes()), str(path), fingerprint)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass
     result = _validate(raw, path)
     if isinstance(result, Plan):
+        result.fingerprint = fingerprint
         if cache is not None:
             _write_cache(cache, result.to_dict())
         return result
@@ -167,8 +171,11 @@ def _validate(raw: bytes, path: Path) -> Plan | list[PlanProblem]:
     return result if isinstance(result, list) else Plan(result, str(path))
 
 
-def _cache_file(raw: bytes) -> Path | None:
-    digest = hashlib.sha256(raw + f"\0admtrack {__version__}".encode()).hexdigest()
+def _fingerprint(raw: bytes) -> str:
+    return hashlib.sha256(raw + f"\0admtrack {__version__}".encode()).hexdigest()
+
+
+def _cache_file(digest: str) -> Path | None:
     folder = os.environ.get(ENV_CACHE_DIR)
     if not folder:
         try:

@@ -31,13 +31,12 @@ def record_one(ctx, state, indicator, year, value, *, source, note, revise: bool
     holder: dict = {}
 
     def choose(loaded) -> list[Entry]:
-        ctx.check_rows(loaded.rows)  # the store must be valid against the plan before anything is added
         d = decide(loaded.in_force, [row], revise=revise, recorded_at=now_utc())
         holder["d"] = d
         holder["old"] = loaded.in_force(row.key)
         return d.append
 
-    ctx.store.transact(choose, dry_run=dry_run)
+    ctx.store.transact(choose, dry_run=dry_run, plan_id=ctx.plan.fingerprint, check=ctx.check_rows)
     d, old = holder["d"], holder["old"]
     what = f"{row.state} {row.indicator} {row.year} = {_num(row.value)}"
     prefix = "dry run: would have " if dry_run else ""
@@ -76,13 +75,12 @@ def record_file(ctx, path: str, input_format: str | None, *, revise: bool, dry_r
     holder: dict = {}
 
     def choose(loaded) -> list[Entry]:
-        ctx.check_rows(loaded.rows)
         d = decide(loaded.in_force, clean, revise=revise, recorded_at=now_utc(),
                    labels=[f"{name}:{lbl[5:]}" if lbl.startswith("line ") else f"{name}: {lbl}" for lbl in labels])
         holder["d"] = d
         return d.append
 
-    ctx.store.transact(choose, dry_run=dry_run)
+    ctx.store.transact(choose, dry_run=dry_run, plan_id=ctx.plan.fingerprint, check=ctx.check_rows)
     d = holder["d"]
     prefix = "dry run: would have " if dry_run else ""
     _say(f"{prefix}recorded {d.recorded}, unchanged {d.unchanged}, revised {d.revised} ({name}, {fmt})")
@@ -109,7 +107,6 @@ def retract(ctx, state, indicator, year, *, reason: str, dry_run: bool) -> None:
     holder: dict = {}
 
     def choose(loaded) -> list[Entry]:
-        ctx.check_rows(loaded.rows)
         last = loaded.in_force((code, ind, y))
         if last is not None and last.retracted:
             holder["outcome"] = "unchanged"
@@ -121,7 +118,7 @@ def retract(ctx, state, indicator, year, *, reason: str, dry_run: bool) -> None:
             e.value for e in ctx.reference if e.key == (code, ind, y))
         return [Entry(code, ind, y, None, None, None, now_utc(), retracted=True, reason=why)]
 
-    ctx.store.transact(choose, dry_run=dry_run)
+    ctx.store.transact(choose, dry_run=dry_run, plan_id=ctx.plan.fingerprint, check=ctx.check_rows)
     if holder["outcome"] == "unchanged":
         _say(f"unchanged {code} {ind} {y} (already retracted)")
     else:

@@ -60,22 +60,23 @@ def check_stored(plan, rows: list, path) -> list[str]:
 
     out: list[str] = []
     codes = set(plan.state_codes) | {REGION}
-    inds = plan.indicators
+    bounds = {i.id: (i.min, i.max, i.unit) for i in plan.indicators.values()}
     top = current_year()
     for r in rows:
         state, ind_id, year, value = r[0], r[1], r[2], r[3]
         if state not in codes:
             out.append(f"{where(path, r[9])}: state: unknown state {state!r}")
             continue
-        ind = inds.get(ind_id)
-        if ind is None:
+        b = bounds.get(ind_id)
+        if b is None:
             out.append(f"{where(path, r[9])}: indicator: unknown indicator {ind_id!r}")
             continue
         if not MIN_YEAR <= year <= top:
             out.append(f"{where(path, r[9])}: year: must be between {MIN_YEAR} and {top}, got {year}")
-        if value is not None and (ind.min is not None or ind.max is not None):
+        lo, hi, unit = b
+        if value is not None and ((lo is not None and value < lo) or (hi is not None and value > hi)):
             try:
-                check_bounds(value, ind.min, ind.max, ind.unit)
+                check_bounds(value, lo, hi, unit)
             except FieldError as exc:
                 out.append(f"{where(path, r[9])}: {exc.field}: {exc.reason}")
     return out

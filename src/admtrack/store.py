@@ -25,7 +25,7 @@ from admtrack.validate import MAX_TEXT as MAX_TEXT_LEN
 STORE_NAME = "observations.toml"
 LOCK_NAME = ".observations.lock"
 CACHE_NAME = ".observations.cache.json"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 LOCK_TIMEOUT = 10.0
 
 HEADER = (
@@ -72,34 +72,126 @@ _HEADER_LINE = re.compile(rb"^[ \t]*\[\[[ \t]*observation[ \t]*\]\]", re.M)
 # A row is a plain list, the cheapest thing to load from the cache:
 # [state, indicator, year, value, source, note, recorded_at, retracted, reason, line]
 Row = list
-KEY_STATE, KEY_IND, KEY_YEAR = 0, 1, 2
+Key = tuple  # (state, indicator, year)
+
+Checker = Callable[[list[Row]], None]  # raises AdmError on the first row the plan refuses
 
 
 class Loaded:
-    """The parsed store: rows in file order, and the bytes they came from."""
+    """The parsed store. The rows in force per key are always at hand; every row (history, full export,
+    a first check against a plan) is read from the cache or parsed only when asked for."""
 
-    __slots__ = ("rows", "raw", "_current")
+    __slots__ = ("_rows", "_current", "_all")
 
-    def __init__(self, rows: list[Row], raw: bytes) -> None:
-        self.rows = rows
-        self.raw = raw
-        self._current: dict | None = None
+    def __init__(self, rows: list[Row] | None, current: dict[Key, Row] | None = None, all_rows=None) -> None:
+        self._rows = rows
+        self._current = current
+        self._all = all_rows  # a callable giving every row, when they were not loaded
+
+    @property
+    def rows(self) -> list[Row]:
+        if self._rows is None:
+            self._rows = self._all()
+        return self._rows
 
     def entries(self) -> list[Entry]:
         return [Entry(*r) for r in self.rows]
 
-    def current_rows(self) -> dict[tuple[str, str, int], Row]:
+    def current_rows(self) -> dict[Key, Row]:
         """The row in force for each (state, indicator, year): the last one, retractions included."""
         if self._current is None:
-            last: dict[tuple[str, str, int], Row] = {}
-            for r in self.rows:
-                last[(r[0], r[1], r[2])] = r
-            self._current = last
+            self._current = current_of(self.rows)
         return self._current
 
-    def in_force(self, key: tuple[str, str, int]) -> Entry | None:
+    def in_force(self, key: Key) -> Entry | None:
         r = self.current_rows().get(key)
         return None if r is None else Entry(*r)
+
+
+def current_of(rows: list[Row]) -> dict[Key, Row]:
+    last: dict[Key, Row] = {}
+    for r in rows:
+        last[(r[0], r[1], r[2])] = r
+    return last
+
+
+class _Cache:
+    """The cache file beside the store: one JSON document laid out so that its parts can be read, and
+    rows appended, as bytes:
+
+        {"head":{"key":{...},"checked":"<plan fingerprint>"|null},
+        "current":[<row in force>,...],
+        "rows":[<row>,<row>,...]}
+
+    ``key`` is the store's size, mtime, inode and BLAKE2 hash; ``checked`` names the plan under which every
+    row passed the plan checks; ``current`` lets a report read only the rows in force.
+    """
+
+    HEAD = b'{"head":'
+    CURRENT = b'"current":'
+    ROWS = b'"rows":['
+    END = b"]}\n"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read_head(self, key: dict):
+        """(head, file handle positioned after it) if the cache matches ``key``, else None."""
+        try:
+            fh = open(self.path, "rb")
+        except OSError:
+            return None
+        try:
+            line = fh.readline()
+            if not (line.startswith(self.HEAD) and line.endswith(b",\n")):
+                raise ValueError
+            head = json.loads(line[len(self.HEAD):-2])
+            if not isinstance(head, dict) or head.get("key") != key:
+                raise ValueError
+            return head, fh
+        except (OSError, ValueError):
+            fh.close()
+            return None
+
+    def read_current(self, fh) -> list[Row] | None:
+        try:
+            line = fh.readline()
+            if not (line.startswith(self.CURRENT) and line.endswith(b",\n")):
+                return None
+            current = json.loads(line[len(self.CURRENT):-2])
+        except (OSError, ValueError):
+            return None
+        return current if _rows_ok(current) else None
+
+    def read_body(self, fh) -> bytes | None:
+        """The rows part as raw bytes (items of a JSON array, without the brackets)."""
+        try:
+            line = fh.readline()
+            if line != self.ROWS + b"\n":
+                return None
+            body = fh.read()
+        except OSError:
+            return None
+        return body[: -len(self.END)] if body.endswith(self.END) else None
+
+    def write(self, head: dict, current: list[Row], body: bytes) -> None:
+        try:
+            data = b"".join((self.HEAD, json.dumps(head, separators=(",", ":")).encode("ascii"), b",\n",
+                             self.CURRENT, _encode_rows(current), b",\n", self.ROWS, b"\n", body, self.END))
+            atomic_write(self.path, data, durable=False)
+        except OSError:
+            pass  # a cache is an optimisation; never fail a command over it
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _encode_rows(rows: list[Row]) -> bytes:
+    return _ENCODER.encode(rows).encode("utf-8")
+
+
+def _rows_ok(rows) -> bool:
+    return isinstance(rows, list) and (not rows or (isinstance(rows[0], list) and len(rows[0]) == 10))
 
 
 class Store:
@@ -107,83 +199,80 @@ class Store:
         self.folder = folder
         self.path = folder / STORE_NAME
         self.lock_path = folder / LOCK_NAME
-        self.cache_path = folder / CACHE_NAME
+        self.cache = _Cache(folder / CACHE_NAME)
+
+    @property
+    def cache_path(self) -> Path:
+        return self.cache.path
 
     # reading ------------------------------------------------------------------------------------
-    def load(self) -> Loaded:
-        """The store, parsed. A missing store is empty; one that does not parse raises AdmError."""
+    def load(self, *, plan_id: str | None = None, check: Checker | None = None) -> Loaded:
+        """The store, parsed, every row checked by ``check`` (unless the cache says that every row already
+        passed the checks of plan ``plan_id``). A missing store is empty; one that does not parse raises
+        AdmError."""
         try:
             with open(self.path, "rb") as fh:
                 raw = fh.read()
                 st = os.fstat(fh.fileno())
         except FileNotFoundError:
-            return Loaded([], b"")
+            return Loaded([], {})
         except OSError as exc:
             raise AdmError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
-        return Loaded(self._rows(raw, st), raw)
+        loaded, _, _ = self._load(raw, st, plan_id, check, write_cache=True)
+        return loaded
 
     def read(self) -> list[Entry]:
-        """Every entry in file order."""
+        """Every entry in file order (no plan checks)."""
         return self.load().entries()
 
-    def _rows(self, raw: bytes, st: os.stat_result, *, write_cache: bool = True) -> list[Row]:
-        key = _cache_key(raw, st)
-        cached = self._read_cache(key)
-        if cached is not None:
-            return cached
+    def _load(self, raw: bytes, st: os.stat_result, plan_id, check, *, write_cache: bool):
+        """(Loaded, cache head or None, the hasher of ``raw``)."""
+        hasher = hashlib.blake2b(raw, digest_size=20)
+        key = _key(st, hasher)
+        found = self.cache.read_head(key)
+        if found is not None:
+            head, fh = found
+            with fh:
+                current = self.cache.read_current(fh)
+                if current is not None:
+                    checked = plan_id is not None and head.get("checked") == plan_id
+                    if checked or check is None:
+                        loaded = Loaded(None, {(r[0], r[1], r[2]): r for r in current},
+                                        all_rows=lambda: self._all_rows(key, raw))
+                        return loaded, head, hasher
+                    body = self.cache.read_body(fh)
+                    rows = _decode_body(body)
+                    if rows is not None:
+                        check(rows)
+                        head = {"key": key, "checked": plan_id}
+                        if write_cache and plan_id is not None:
+                            self.cache.write(head, current, body)
+                        return Loaded(rows, {(r[0], r[1], r[2]): r for r in current}), head, hasher
         rows = parse_store(raw, self.path)
+        if check is not None:
+            check(rows)
+        current = current_of(rows)
+        head = {"key": key, "checked": plan_id if check is not None else None}
         if write_cache:
-            self._write_cache(key, rows)
-        return rows
+            self.cache.write(head, list(current.values()), _encode_rows(rows)[1:-1])
+        return Loaded(rows, current), head, hasher
 
-    # The cache is one JSON document laid out so that it can be checked and extended as bytes:
-    #   {"key":{...},"rows":[\n<row>,\n<row>\n]}
-    # its first line carries the key (checked without parsing the rest), and appending rows does not
-    # re-serialise the whole store.
-    def _read_cache(self, key: dict) -> list[Row] | None:
-        try:
-            with open(self.cache_path, "rb") as fh:
-                head = fh.readline()
-                if not (head.startswith(_CACHE_OPEN) and head.endswith(_CACHE_MID)):
-                    return None
-                if json.loads(head[len(_CACHE_OPEN):-len(_CACHE_MID)]) != key:
-                    return None
-                body = fh.read()
-            if not body.endswith(_CACHE_CLOSE):
-                return None
-            rows = json.loads(b"[" + body[: -len(_CACHE_CLOSE)] + b"]")
-        except (OSError, ValueError):
-            return None
-        if not isinstance(rows, list) or (rows and (not isinstance(rows[0], list) or len(rows[0]) != 10)):
-            return None
-        return rows
-
-    def _cache_body(self) -> bytes | None:
-        """The cached rows as bytes (without the enclosing document), or None."""
-        try:
-            with open(self.cache_path, "rb") as fh:
-                fh.readline()
-                body = fh.read()
-        except OSError:
-            return None
-        return body[: -len(_CACHE_CLOSE)] if body.endswith(_CACHE_CLOSE) else None
-
-    def _write_cache(self, key: dict, rows: list[Row], *, body: bytes | None = None) -> None:
-        try:
-            if body is None:
-                body = b",\n".join(_row_json(r) for r in rows)
-            data = (_CACHE_OPEN + json.dumps(key, separators=(",", ":")).encode("ascii") + _CACHE_MID
-                    + body + _CACHE_CLOSE)
-            atomic_write(self.cache_path, data, durable=False)
-        except OSError:
-            pass  # a cache is an optimisation; never fail a command over it
+    def _all_rows(self, key: dict, raw: bytes) -> list[Row]:
+        found = self.cache.read_head(key)
+        if found is not None:
+            head, fh = found
+            with fh:
+                if self.cache.read_current(fh) is not None:
+                    rows = _decode_body(self.cache.read_body(fh))
+                    if rows is not None:
+                        return rows
+        return parse_store(raw, self.path)
 
     # writing ------------------------------------------------------------------------------------
-    def transact(self, decide: Callable[[Loaded], list[Entry]], *, dry_run: bool = False) -> list[Entry]:
-        """Under the lock: read the store, let ``decide`` return the entries to append, append them.
-
-        ``decide`` may raise to abort: nothing is written then. Returns what was appended.
-        """
+    def transact(self, decide: Callable[[Loaded], list[Entry]], *, dry_run: bool = False,
+                 plan_id: str | None = None, check: Checker | None = None) -> list[Entry]:
+        """Under the lock: read (and check) the store, let ``decide`` return the entries to append, append
+        them. ``decide`` may raise to abort: nothing is written then. Returns what was appended."""
         from filelock import FileLock, Timeout
 
         try:
@@ -197,55 +286,74 @@ class Store:
                     with open(self.path, "rb") as fh:
                         raw = fh.read()
                         st = os.fstat(fh.fileno())
-                    old_key = _cache_key(raw, st)
-                    cache_ok = self._read_cache(old_key)
-                    rows = cache_ok if cache_ok is not None else parse_store(raw, self.path)
                 except FileNotFoundError:
-                    raw, rows, cache_ok = b"", [], []
-                loaded = Loaded(rows, raw)
+                    raw, st = b"", None
+                if st is not None:
+                    loaded, head, hasher = self._load(raw, st, plan_id, check, write_cache=False)
+                else:
+                    loaded, head, hasher = Loaded([], {}), {"checked": plan_id}, hashlib.blake2b(digest_size=20)
                 new = decide(loaded)
                 if not new or dry_run:
                     return new
                 base = raw
                 if not base:
                     base = HEADER.encode("utf-8")
+                    hasher.update(base)
                 elif not base.endswith(b"\n"):
                     base += b"\n"
+                    hasher.update(b"\n")
                 first_line = base.count(b"\n") + 2  # a blank line precedes each entry
                 text, lines = serialise(new, first_line)
                 for e, ln in zip(new, lines):
                     e.line = ln
-                data = base + text.encode("utf-8")
+                tail = text.encode("utf-8")
                 try:
-                    atomic_write(self.path, data)
+                    atomic_write(self.path, base + tail)
                     st = os.stat(self.path)
                 except OSError as exc:
                     raise AdmError(f"{self.path}: cannot write: {exc.strerror or exc}") from None
-                new_rows = b",\n".join(_row_json(e.as_row()) for e in new)
-                old_body = self._cache_body() if cache_ok is not None and rows else b""
-                if old_body is None:
-                    self._write_cache(_cache_key(data, st), rows + [e.as_row() for e in new])
-                else:
-                    body = old_body + b",\n" + new_rows if old_body else new_rows
-                    self._write_cache(_cache_key(data, st), [], body=body)
+                hasher.update(tail)
+                self._extend_cache(loaded, new, _key(st, hasher), head, raw)
                 return new
         except Timeout:
             raise AdmError(f"{self.lock_path}: could not lock the store within {LOCK_TIMEOUT:g} s "
                            "(another admtrack is writing?)") from None
 
+    def _extend_cache(self, loaded: Loaded, new: list[Entry], key: dict, head: dict | None, raw: bytes) -> None:
+        """The cache after an append, without re-encoding the rows already cached."""
+        new_rows = [e.as_row() for e in new]
+        current = dict(loaded.current_rows())
+        for r in new_rows:
+            current[(r[0], r[1], r[2])] = r
+        body = None
+        if loaded._rows is None and head is not None:
+            found = self.cache.read_head(head.get("key"))
+            if found is not None:
+                _, fh = found
+                with fh:
+                    if self.cache.read_current(fh) is not None:
+                        body = self.cache.read_body(fh)
+        if body is None:
+            body = _encode_rows(loaded.rows)[1:-1]
+        added = _encode_rows(new_rows)[1:-1]
+        body = body + b"," + added if body else added
+        checked = head.get("checked") if head else None
+        self.cache.write({"key": key, "checked": checked}, list(current.values()), body)
 
-_CACHE_OPEN = b'{"key":'
-_CACHE_MID = b',"rows":[\n'
-_CACHE_CLOSE = b"\n]}\n"
 
-
-def _cache_key(raw: bytes, st: os.stat_result) -> dict:
+def _key(st: os.stat_result, hasher) -> dict:
     return {"v": CACHE_VERSION, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino,
-            "hash": hashlib.blake2b(raw, digest_size=20).hexdigest()}
+            "hash": hasher.hexdigest()}
 
 
-def _row_json(row: Row) -> bytes:
-    return json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def _decode_body(body: bytes | None) -> list[Row] | None:
+    if body is None:
+        return None
+    try:
+        rows = json.loads(b"[" + body + b"]")
+    except ValueError:
+        return None
+    return rows if _rows_ok(rows) else None
 
 
 def parse_store(raw: bytes, path: Path) -> list[Row]:
