@@ -117,14 +117,7 @@ def status(
     raw: RawOpt = False,
 ) -> None:
     """Progress per target for the region, then a member-state x target matrix."""
-    from admtrack import report
-
-    ctx = _app()
-    result = report.run(ctx, state=state, target=target, as_of=as_of, method=method.value)
-    from admtrack.render import emit
-
-    emit.status(result, fmt.value, raw=raw)
-    _fail_on(result, fail_on)
+    _report("status", fmt, state, target, as_of, method, fail_on, raw)
 
 
 @app.command()
@@ -138,13 +131,15 @@ def gaps(
     raw: RawOpt = False,
 ) -> None:
     """Gap report: gap, pace needed vs observed, projection and shortfall per target and state, worst first."""
-    from admtrack import report
+    _report("gaps", fmt, state, target, as_of, method, fail_on, raw)
 
-    ctx = _app()
-    result = report.run(ctx, state=state, target=target, as_of=as_of, method=method.value)
+
+def _report(kind: str, fmt: Fmt, state, target, as_of, method: MethodOpt, fail_on, raw: bool) -> None:
+    from admtrack import report
     from admtrack.render import emit
 
-    emit.gaps(result, fmt.value, raw=raw)
+    result = report.run(_app(), state=state, target=target, as_of=as_of, method=method.value)
+    getattr(emit, kind)(result, fmt.value, raw=raw)
     _fail_on(result, fail_on)
 
 

@@ -117,40 +117,51 @@ def _records(text: str, delimiter: str):
         start = reader.line_num + 1
 
 
-def _parse_delimited(name: str, text: str, delimiter: str) -> tuple[list[Row], Problems]:
-    rows: list[Row] = []
-    problems = Problems()
+def _table(name: str, text: str, delimiter: str, problems: Problems, *, upper: bool, expected: str):
+    """The header (normalised) and a generator of (line, cells) for each data row of the right width;
+    malformed rows go to ``problems``."""
     records = _records(text, delimiter)
     header = None
     for line, cells in records:
         if isinstance(cells, Exception):
             raise AdmError(f"{name}:{line}: cannot read the header: {cells}")
         if cells:
-            header = [c.strip().lower() for c in cells]
+            header = [c.strip().upper() if upper else c.strip().lower() for c in cells]
             break
     if header is None:
-        raise AdmError(f"{name}: is empty; expected a header row ({','.join(FIELDS)})")
-    _check_header(name, header)
-    width = len(header)
-    for line, cells in records:
-        if isinstance(cells, Exception):
-            problems.add(f"line {line}", "row", f"malformed CSV: {cells}")
-            break
-        if not cells or (len(cells) == 1 and not cells[0].strip()):
-            continue  # blank line
-        if len(cells) != width:
-            problems.add(f"line {line}", "row", f"has {len(cells)} fields, the header has {width}")
-            continue
-        rows.append((f"line {line}", {k: v for k, v in zip(header, cells) if k in FIELDS}))
-    return rows, problems
-
-
-def _check_header(name: str, header: list[str]) -> None:
-    seen = set()
+        raise AdmError(f"{name}: is empty; expected a header row ({expected})")
+    seen: set[str] = set()
     for col in header:
         if col in seen:
             raise AdmError(f"{name}:1: header: column {col!r} appears twice")
         seen.add(col)
+
+    def rows():
+        for line, cells in records:
+            if isinstance(cells, Exception):
+                problems.add(f"line {line}", "row", f"malformed CSV: {cells}")
+                return
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue  # blank line
+            if len(cells) != len(header):
+                problems.add(f"line {line}", "row", f"has {len(cells)} fields, the header has {len(header)}")
+                continue
+            yield line, cells
+
+    return header, rows()
+
+
+def _parse_delimited(name: str, text: str, delimiter: str) -> tuple[list[Row], Problems]:
+    problems = Problems()
+    header, data = _table(name, text, delimiter, problems, upper=False, expected=",".join(FIELDS))
+    _check_header(name, header)
+    rows = [(f"line {line}", {k: v for k, v in zip(header, cells) if k in FIELDS}) for line, cells in data]
+    return rows, problems
+
+
+def _check_header(name: str, header: list[str]) -> None:
+    seen = set(header)
+    for col in header:
         if col not in FIELDS and col not in IGNORED:
             raise AdmError(f"{name}:1: header: unknown column {col!r} (expected {', '.join(FIELDS)})")
     missing = [c for c in REQUIRED if c not in seen]
@@ -215,35 +226,13 @@ def _parse_jsonl(text: str) -> tuple[list[Row], Problems]:
 
 
 def _parse_sdmx(name: str, text: str) -> tuple[list[Row], Problems]:
-    rows: list[Row] = []
     problems = Problems()
-    records = _records(text, ",")
-    header = None
-    for line, cells in records:
-        if isinstance(cells, Exception):
-            raise AdmError(f"{name}:{line}: cannot read the header: {cells}")
-        if cells:
-            header = [c.strip().upper() for c in cells]
-            break
-    if header is None:
-        raise AdmError(f"{name}: is empty; expected an SDMX-CSV header ({','.join(SDMX_COLUMNS)})")
+    header, data = _table(name, text, ",", problems, upper=True, expected=",".join(SDMX_COLUMNS))
     for col in ("REF_AREA", "INDICATOR", "TIME_PERIOD", "OBS_VALUE"):
         if col not in header:
             raise AdmError(f"{name}:1: header: missing SDMX-CSV column {col!r}")
-    idx = {c: header.index(c) for c in header}
-    for line, cells in records:
-        if isinstance(cells, Exception):
-            problems.add(f"line {line}", "row", f"malformed CSV: {cells}")
-            break
-        if not cells or (len(cells) == 1 and not cells[0].strip()):
-            continue
-        if len(cells) != len(header):
-            problems.add(f"line {line}", "row", f"has {len(cells)} fields, the header has {len(header)}")
-            continue
-        rows.append((f"line {line}", {
-            "state": cells[idx["REF_AREA"]],
-            "indicator": cells[idx["INDICATOR"]],
-            "year": cells[idx["TIME_PERIOD"]],
-            "value": cells[idx["OBS_VALUE"]],
-        }))
+    at = {c: header.index(c) for c in ("REF_AREA", "INDICATOR", "TIME_PERIOD", "OBS_VALUE")}
+    rows = [(f"line {line}", {"state": cells[at["REF_AREA"]], "indicator": cells[at["INDICATOR"]],
+                              "year": cells[at["TIME_PERIOD"]], "value": cells[at["OBS_VALUE"]]})
+            for line, cells in data]
     return rows, problems

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 import tomllib
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from admtrack.model import REGION
 from admtrack.errors import toml_error_line
@@ -17,6 +17,15 @@ from admtrack.plan import fold as _fold
 
 KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 UNITS = ("percent", "usd-bn", "usd", "persons", "index")
+
+
+def _kebab(v: str) -> str:
+    if not KEBAB.match(v):
+        raise ValueError(f"must be kebab-case (lower-case words joined by '-'), got {v!r}")
+    return v
+
+
+KebabId = Annotated[str, AfterValidator(_kebab)]
 
 
 class _Strict(BaseModel):
@@ -67,20 +76,13 @@ class Derive(_Strict):
 
 
 class IndicatorModel(_Strict):
-    id: str
+    id: KebabId
     name: str = Field(min_length=1)
     unit: Literal["percent", "usd-bn", "usd", "persons", "index"]
     min: float | None = None
     max: float | None = None
     derive: Derive | None = None
     description: str | None = None
-
-    @field_validator("id")
-    @classmethod
-    def _kebab(cls, v: str) -> str:
-        if not KEBAB.match(v):
-            raise ValueError(f"must be kebab-case (lower-case words joined by '-'), got {v!r}")
-        return v
 
     @model_validator(mode="after")
     def _bounds(self) -> IndicatorModel:
@@ -90,7 +92,7 @@ class IndicatorModel(_Strict):
 
 
 class TargetModel(_Strict):
-    id: str
+    id: KebabId
     title: str = Field(min_length=1)
     indicator: str
     kind: Literal["level", "relative"]
@@ -103,13 +105,6 @@ class TargetModel(_Strict):
     description: str | None = None
     baseline_year: int | None = Field(default=None, ge=1900, le=2200)
     target_year: int | None = Field(default=None, ge=1900, le=2200)
-
-    @field_validator("id")
-    @classmethod
-    def _kebab(cls, v: str) -> str:
-        if not KEBAB.match(v):
-            raise ValueError(f"must be kebab-case (lower-case words joined by '-'), got {v!r}")
-        return v
 
     @model_validator(mode="after")
     def _shape(self) -> TargetModel:
