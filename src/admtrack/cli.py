@@ -213,7 +213,7 @@ def check() -> None:
     for line in ok_lines:
         sys.stdout.write(line + "\n")
     for p in problems:
-        sys.stderr.write(f"admtrack: error: {p}\n")
+        sys.stderr.write(f"admtrack: error: {_printable(p)}\n")
     if problems:
         sys.stderr.write(f"admtrack: {len(problems)} problem(s) found\n")
         raise typer.Exit(1)
@@ -309,15 +309,15 @@ def main(argv: list[str] | None = None) -> None:
         hint = ""
         if exc.ctx is not None and exc.ctx.command_path:
             hint = f" (see '{exc.ctx.command_path} --help')"
-        sys.stderr.write(f"admtrack: error: {exc.format_message().replace('Value error, ', '')}{hint}\n")
+        sys.stderr.write(f"admtrack: error: {_printable(exc.format_message().replace('Value error, ', ''))}{hint}\n")
         code = 2
     except base as exc:
-        sys.stderr.write(f"admtrack: error: {exc.format_message()}\n")
+        sys.stderr.write(f"admtrack: error: {_printable(exc.format_message())}\n")
         code = exc.exit_code or 1
     except AdmError as exc:
-        sys.stderr.write(f"admtrack: error: {exc.message}\n")
+        sys.stderr.write(f"admtrack: error: {_printable(exc.message)}\n")
         for line in exc.details[:20]:
-            sys.stderr.write(f"  {line}\n")
+            sys.stderr.write(f"  {_printable(line)}\n")
         if len(exc.details) > 20:
             sys.stderr.write(f"  … and {len(exc.details) - 20} more\n")
         code = exc.exit_code
@@ -335,6 +335,14 @@ def main(argv: list[str] | None = None) -> None:
         code = 1
     _flush_quietly()
     sys.exit(code)
+
+
+def _printable(text: str) -> str:
+    """A message on one line: control characters from user input (newlines, escape sequences) shown as
+    escapes, never sent to the terminal."""
+    import re
+
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda m: repr(m.group())[1:-1], text)
 
 
 def _flush_quietly() -> None:

@@ -29,7 +29,7 @@ KebabId = Annotated[str, AfterValidator(_kebab)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, allow_inf_nan=False)
 
 
 class ThresholdsModel(_Strict):

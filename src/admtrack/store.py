@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+from math import isfinite
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from admtrack.errors import AdmError, toml_error_line, where
+from admtrack.validate import BAD_TEXT
 from admtrack.validate import MAX_TEXT as MAX_TEXT_LEN
 
 STORE_NAME = "observations.toml"
@@ -498,6 +500,8 @@ def _fast_rows(text: str) -> list[Row] | None:
             if not _NUM(value):
                 return None
             value = float(value)
+            if not isfinite(value):
+                return None  # tomllib's reading, then the value check, say what is wrong
         retracted = d.get("retracted")
         if retracted is not None:
             if retracted not in ("true", "false"):
@@ -513,18 +517,25 @@ def _fast_rows(text: str) -> list[Row] | None:
             if t is not None:
                 if not _TEXT(t):
                     return None
-                t = decode(t) if "\\" in t else t[1:-1]
+                if "\\" in t:
+                    t = decode(t)
+                    if BAD_TEXT.search(t):
+                        return None  # an escape made a control character: the text checks refuse it
+                else:
+                    t = t[1:-1]
                 if len(t) > limit:
                     return None
             texts.append(t or None)  # as check_text: empty text is no text
         rec = d.get("recorded_at")
-        if rec is not None and not _CANONICAL_DT(rec):
+        if rec is not None:
             if not _STAMP(rec):
                 return None
             try:
-                rec = _iso_utc(datetime.fromisoformat(rec.strip('"')))
+                stamp = datetime.fromisoformat(rec.strip('"'))
             except ValueError:
-                return None
+                return None  # e.g. 30 February: tomllib says so
+            if not _CANONICAL_DT(rec):
+                rec = _iso_utc(stamp)
         rows.append([state[1:-1], ind[1:-1], int(year), value, texts[0], texts[1], rec, retracted, texts[2],
                      newlines + 1 - shift])
     return rows

@@ -16,7 +16,7 @@ MAX_TEXT = 10_000  # characters in a source, note or reason
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
 _INT = re.compile(r"^[+-]?\d+$", re.ASCII)
 # Unicode category Cc (C0, DEL, C1) except tab and newline, and the surrogate range
-_BAD_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+BAD_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class FieldError(ValueError):
@@ -90,7 +90,7 @@ def check_text(field: str, raw: object, *, required: bool = False) -> str | None
         raise FieldError(field, f"must be text, got {type(raw).__name__}")
     if len(raw) > MAX_TEXT:
         raise FieldError(field, f"is too long ({len(raw)} characters; at most {MAX_TEXT})")
-    bad = _BAD_TEXT.search(raw)
+    bad = BAD_TEXT.search(raw)
     if bad:
         ch = bad.group()
         kind = "a lone surrogate" if "\ud800" <= ch <= "\udfff" else "a control character"

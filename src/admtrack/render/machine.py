@@ -17,14 +17,25 @@ def out() -> Any:
 
 
 def write_json(doc: Any) -> None:
-    text = json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False, default=_default)
+    text = json.dumps(_finite(doc), ensure_ascii=False, indent=2, allow_nan=False, default=_default)
     out().write(text + "\n")
+
+
+def _finite(obj: Any) -> Any:
+    """JSON has no inf or NaN: a result that overflowed is unknown (null)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def write_jsonl(rows: Iterable[dict]) -> None:
     w = out()
     for row in rows:
-        w.write(json.dumps(row, ensure_ascii=False, allow_nan=False, default=_default) + "\n")
+        w.write(json.dumps(_finite(row), ensure_ascii=False, allow_nan=False, default=_default) + "\n")
 
 
 def _default(obj: Any) -> Any:
@@ -53,9 +64,12 @@ def inert(cell: Any, raw: bool = False) -> Any:
 
 def write_delimited(columns: Sequence[str], rows: Iterable[dict], *, delimiter: str = ",", raw: bool = False) -> None:
     w = csv.writer(out(), delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    # with "\n" line endings the csv module would leave a lone CR unquoted, and readers split lines at it
+    quoted = csv.writer(out(), delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL)
     w.writerow(columns)
     for row in rows:
-        w.writerow([inert(row.get(c), raw) for c in columns])
+        cells = [inert(row.get(c), raw) for c in columns]
+        (quoted if any("\r" in c for c in cells) else w).writerow(cells)
 
 
 def _md(cell: Any) -> str:
