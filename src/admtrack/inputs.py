@@ -175,7 +175,7 @@ def _object_row(label: str, obj: Any, problems: Problems) -> dict[str, Any] | No
         return None
     unknown = [k for k in obj if k not in FIELDS and k not in IGNORED]
     if unknown:
-        problems.add(label, repr(unknown[0]), f"unknown key (expected {', '.join(FIELDS)})")
+        problems.add(label, unknown[0], f"unknown key (expected {', '.join(FIELDS)})")
         return None
     return {k: v for k, v in obj.items() if k in FIELDS}
 

@@ -172,7 +172,15 @@ def _validate(raw: bytes, path: Path) -> Plan | list[PlanProblem]:
 
 
 def _fingerprint(raw: bytes) -> str:
-    return hashlib.sha256(raw + f"\0admtrack {__version__}".encode()).hexdigest()
+    """The plan's content, admtrack's version and the validation rules themselves (so that a plan
+    validated under older rules is validated again)."""
+    h = hashlib.sha256(raw)
+    h.update(f"\0admtrack {__version__}\0".encode())
+    try:
+        h.update(Path(__file__).with_name("plan_schema.py").read_bytes())
+    except OSError:
+        pass
+    return h.hexdigest()
 
 
 def _cache_file(digest: str) -> Path | None:
