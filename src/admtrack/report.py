@@ -78,13 +78,13 @@ def gap_rows(result: Result) -> list[tuple[TargetResult, Assessment]]:
     def key(pair):
         tr, a = pair
         insufficient = a.status == INSUFFICIENT
-        size = _relative_size(a, tr)
+        size = _sort_size(a, tr)
         return (insufficient, -rank(a.status), -size, tr.target.id, a.state != REGION, a.state)
 
     return sorted(pairs, key=key)
 
 
-def _relative_size(a: Assessment, tr: TargetResult) -> float:
+def _sort_size(a: Assessment, tr: TargetResult) -> float:
     """The sort size of a row: its shortfall, else its gap (SPEC §4: "by shortfall / gap")."""
     amount = a.shortfall if a.shortfall is not None else a.gap
     return float("-inf") if amount is None else amount
