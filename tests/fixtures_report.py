@@ -13,7 +13,7 @@ import math
 import re
 from pathlib import Path
 
-from conftest import REPO, STATES, Result, write_file
+from conftest import REPO, Result, write_file
 
 REGION = "ASEAN"
 BASELINE_YEAR = 2025

@@ -32,7 +32,6 @@ from fixtures_report import (
     record,
     record_rows,
     ref,
-    ref_series,
     state_doc,
     status_json,
     strict_json,

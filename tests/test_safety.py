@@ -3,7 +3,6 @@ kind leaving the store byte-for-byte unchanged with one clear error line."""
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import shutil

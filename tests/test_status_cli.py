@@ -8,7 +8,6 @@ behaviour of the tables.
 
 from __future__ import annotations
 
-import math
 import re
 import tempfile
 from pathlib import Path
@@ -23,11 +22,9 @@ from fixtures_report import (
     ASSESSED_ON_BUNDLED,
     ASSESSMENT_EXTRA_KEYS,
     ASSESSMENT_KEYS,
-    BASELINE_YEAR,
     BEST_FIRST,
     NOT_ASSESSED_ON_BUNDLED,
     NUMBER_FIELDS,
-    REF,
     REGION,
     STATUSES,
     TARGET_IDS,

@@ -16,7 +16,6 @@ from admtrack.plan import PlanProblem
 from admtrack.plan import fold as _fold
 
 KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-UNITS = ("percent", "usd-bn", "usd", "persons", "index")
 
 
 def _kebab(v: str) -> str:

@@ -12,16 +12,6 @@ from admtrack.store import Entry
 from admtrack.validate import FieldError, check_bounds, check_number, check_text, check_year
 
 
-@dataclass
-class RowProblem:
-    where: str  # "line 4", "item 2"
-    field: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.field}: {self.reason}"
-
-
 def check_row(plan, raw: Mapping[str, Any], *, max_year: int | None = None) -> Entry:
     """A clean Entry from raw fields (text or JSON values), or FieldError naming the first bad field."""
     state_raw = raw.get("state")

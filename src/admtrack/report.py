@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from admtrack.model import INSUFFICIENT, REGION, STATUS_ORDER, Assessment
+from admtrack.assess import status_rank as rank
+from admtrack.model import INSUFFICIENT, REGION, Assessment
 
 
 @dataclass
@@ -60,10 +61,6 @@ def run(ctx, *, state=None, target=None, as_of=None, method="projection") -> Res
     region_selected = chosen_states is None or REGION in chosen_states
     return Result(plan, as_of if as_of is not None else date.today().year, method, out,
                   chosen_states, region_selected)
-
-
-def rank(status: str) -> int:
-    return STATUS_ORDER.index(status) if status in STATUS_ORDER else len(STATUS_ORDER)
 
 
 def gap_rows(result: Result) -> list[tuple[TargetResult, Assessment]]:

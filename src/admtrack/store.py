@@ -57,10 +57,6 @@ class Entry:
         return [self.state, self.indicator, self.year, self.value, self.source, self.note,
                 self.recorded_at, self.retracted, self.reason, self.line]
 
-    @classmethod
-    def from_row(cls, row: list) -> Entry:
-        return cls(*row)
-
 
 def now_utc() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
@@ -202,10 +198,6 @@ class Store:
         self.path = folder / STORE_NAME
         self.lock_path = folder / LOCK_NAME
         self.cache = _Cache(folder / CACHE_NAME)
-
-    @property
-    def cache_path(self) -> Path:
-        return self.cache.path
 
     # reading ------------------------------------------------------------------------------------
     def load(self, *, plan_id: str | None = None, check: Checker | None = None) -> Loaded:
