@@ -125,23 +125,22 @@ class Context:
 
     # ---- listings ------------------------------------------------------------------------------
     def history(self, state: str, indicator: str) -> "History":
-        from admtrack.records import current
-        from admtrack.store import Entry
+        from admtrack.store import Entry, current_of
 
         code = self.state_code(state)
         ind = self.indicator_id(indicator)
-        entries = [Entry(*r) for r in self.loaded.rows if r[0] == code and r[1] == ind]
+        mine = [r for r in self.loaded.rows if r[0] == code and r[1] == ind]
         refs = sorted((e for e in self.reference if e.state == code and e.indicator == ind), key=lambda e: e.year)
-        in_force = current(entries)
+        in_force = current_of(mine)
         rows = []
         for e in refs:
             over = in_force.get(e.key)
-            rows.append(HistoryRow(e, "reference", "superseded" if over and not over.retracted else
+            rows.append(HistoryRow(e, "reference", "superseded" if over and not over[7] else
                                    ("retracted" if over else "current")))
-        for e in entries:
-            last = in_force[e.key]
+        for r in mine:
+            e = Entry(*r)
             rows.append(HistoryRow(e, "store", "retraction" if e.retracted else
-                                   ("current" if last is e else "superseded")))
+                                   ("current" if in_force[e.key] is r else "superseded")))
         series = self.series()
         points = series.points(ind, code)
         return History(code, ind, self.plan.indicators[ind], rows, points)

@@ -72,14 +72,6 @@ def check_stored(plan, rows: list, path) -> list[str]:
     return out
 
 
-def current(entries: list[Entry]) -> dict[tuple[str, str, int], Entry]:
-    """The entry in force for each (state, indicator, year): the last one (retractions included)."""
-    out: dict[tuple[str, str, int], Entry] = {}
-    for e in entries:
-        out[e.key] = e
-    return out
-
-
 @dataclass
 class Decision:
     append: list[Entry] = field(default_factory=list)
