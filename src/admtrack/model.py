@@ -6,7 +6,7 @@ Standard-library dataclasses only, so that importing them costs nothing at start
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Kind = Literal["level", "relative"]
 Direction = Literal["increase", "decrease"]
@@ -25,6 +25,37 @@ INSUFFICIENT = "insufficient_data"
 STATUSES: tuple[str, ...] = STATUS_ORDER + (INSUFFICIENT,)
 
 REGION = "ASEAN"
+
+#: (state, indicator, year): what a revision supersedes and a retraction hides
+Key = tuple[str, str, int]
+
+
+class Observation(NamedTuple):
+    """One figure, as it travels from a file (the store, the reference layer, an input) to the renderers.
+
+    ``value`` is None only on a retraction. ``layer`` says where it came from: ``store`` (recorded with
+    admtrack), ``reference`` (bundled) or ``derived`` (computed from other indicators). ``line`` is the
+    line of the entry in its file, for messages. ``released`` is the publication date of a bundled
+    figure (YYYY-MM-DD), ``obs_status`` its SDMX CL_OBS_STATUS code (None = ``A``, normal).
+    """
+
+    state: str
+    indicator: str
+    year: int
+    value: float | None
+    source: str | None = None
+    note: str | None = None
+    recorded_at: str | None = None
+    retracted: bool = False
+    reason: str | None = None
+    line: int | None = None
+    layer: str = "store"
+    obs_status: str | None = None
+    released: str | None = None
+
+    @property
+    def key(self) -> Key:
+        return (self.state, self.indicator, self.year)
 
 
 @dataclass(frozen=True, slots=True)
