@@ -213,7 +213,7 @@ def test_plan_problems_api_lists_everything(tmp_path):
     p = write_file(tmp_path / "targets.toml", text)
     problems = check_plan_file(p)
     assert isinstance(problems, list) and len(problems) == 5
-    assert all(pr.key.endswith(".direction") and pr.line for pr in problems)
+    assert all(pr.field.endswith(".direction") and pr.line for pr in problems)
 
 
 def test_broken_plan_never_touches_the_store(adm, data_dir, seeded):

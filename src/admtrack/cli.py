@@ -6,6 +6,7 @@ is imported inside the command that needs it.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from enum import Enum
@@ -182,8 +183,9 @@ def history(
     """Every observation and revision of one series, with sources, and a sparkline of current values."""
     from admtrack.render import emit
 
-    ctx = _app()
-    emit.history(ctx.history(state, indicator), fmt.value, raw=raw)
+    from admtrack.commands import history as command
+
+    emit.history(command.run(_app(), state, indicator), fmt.value, raw=raw)
 
 
 @app.command()
@@ -199,21 +201,24 @@ def export(
     """All current observations (recorded, not derived) as CSV, TSV, JSON, JSON Lines or SDMX-CSV."""
     from admtrack.render import emit
 
+    from admtrack.commands import export as command
+
     ctx = _app()
-    rows = ctx.export_rows(all_revisions=all_revisions, states=state, indicators=indicator, as_of=as_of)
+    rows = command.run(ctx, all_revisions=all_revisions, states=state, indicators=indicator, as_of=as_of)
     emit.export(rows, fmt.value, dataflow=dataflow, plan=ctx.plan, raw=raw, all_revisions=all_revisions)
 
 
 @app.command()
 def check() -> None:
     """Validate the targets file, the store and the reference layer; exit 1 on any problem."""
-    from admtrack.context import run_check
+    from admtrack.commands import check as command
+    from admtrack.errors import printable
 
-    ok_lines, problems = run_check(G.data_dir, no_reference=G.no_reference)
+    ok_lines, problems = command.run(G.data_dir, no_reference=G.no_reference)
     for line in ok_lines:
         sys.stdout.write(line + "\n")
     for p in problems:
-        sys.stderr.write(f"admtrack: error: {_printable(p)}\n")
+        sys.stderr.write(f"admtrack: error: {printable(str(p))}\n")
     if problems:
         sys.stderr.write(f"admtrack: {len(problems)} problem(s) found\n")
         raise typer.Exit(1)
@@ -271,9 +276,9 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing targets.toml.")] = False,
 ) -> None:
     """Write an editable copy of the bundled targets.toml into a data folder."""
-    from admtrack.context import init_folder
+    from admtrack.commands import init as command
 
-    init_folder(folder, G.data_dir, force=force)
+    command.run(folder, G.data_dir, force=force)
 
 
 def _usage(message: str) -> Exception:
@@ -285,41 +290,20 @@ def _usage(message: str) -> Exception:
 # ---- entry point -------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> None:
-    from admtrack.errors import AdmError
-
-    # Typer >= 0.29 vendors Click (typer._click); older releases use Click itself.
-    try:
-        from typer._click import exceptions as cx
-    except ImportError:  # pragma: no cover - Typer < 0.29
-        from click import exceptions as cx
-    no_args = getattr(cx, "NoArgsIsHelpError", ())
-    base = getattr(cx, "ClickException", None) or cx.TyperException
+    """The console script. Typer runs the command; this adds only what it does not do: our one-line
+    error format, Ctrl-C as 130 (SPEC §6), and a closed pipe as a quiet 0."""
+    from admtrack.errors import format_lines
 
     args = sys.argv[1:] if argv is None else argv
-    code = 0
     try:
-        if not args:
-            args = ["--help"]
-        rv = app(args=args, prog_name="admtrack", standalone_mode=False)
+        rv = app(args=args or ["--help"], prog_name="admtrack", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
-    except no_args as exc:
-        sys.stdout.write(exc.ctx.get_help() + "\n")
-        code = 0
-    except cx.UsageError as exc:
-        hint = ""
-        if exc.ctx is not None and exc.ctx.command_path:
-            hint = f" (see '{exc.ctx.command_path} --help')"
-        sys.stderr.write(f"admtrack: error: {_printable(exc.format_message().replace('Value error, ', ''))}{hint}\n")
-        code = 2
-    except base as exc:
-        sys.stderr.write(f"admtrack: error: {_printable(exc.format_message())}\n")
-        code = exc.exit_code or 1
-    except AdmError as exc:
-        sys.stderr.write(f"admtrack: error: {_printable(exc.message)}\n")
-        for line in exc.details[:20]:
-            sys.stderr.write(f"  {_printable(line)}\n")
-        if len(exc.details) > 20:
-            sys.stderr.write(f"  … and {len(exc.details) - 20} more\n")
+    except typer.TyperException as exc:  # AdmError, and the Click usage errors Typer raises
+        message = exc.format_message().replace("Value error, ", "")
+        cmd = getattr(getattr(exc, "ctx", None), "command_path", None)
+        if cmd:
+            message += f" (see '{cmd} --help')"
+        sys.stderr.write("\n".join(format_lines(message, getattr(exc, "details", ()))) + "\n")
         code = exc.exit_code
     except (KeyboardInterrupt, typer.Abort):
         sys.stderr.write("\n")
@@ -327,22 +311,14 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         code = 0
     except SystemExit as exc:
-        # Typer turns a closed pipe into exit 1 after wrapping stdout; a closed pipe is not an error here
-        broken_pipe = type(sys.stdout).__name__ == "PacifyFlushWrapper"
-        code = 0 if broken_pipe else (exc.code if isinstance(exc.code, int) else 1)
+        # Typer exits 1 on a closed pipe (EPIPE); here that is not an error
+        closed_pipe = isinstance(exc.__context__, OSError) and exc.__context__.errno == errno.EPIPE
+        code = 0 if closed_pipe else (exc.code if isinstance(exc.code, int) else 1)
     except MemoryError:
         sys.stderr.write("admtrack: error: out of memory (input too large?)\n")
         code = 1
     _flush_quietly()
     sys.exit(code)
-
-
-def _printable(text: str) -> str:
-    """A message on one line: control characters from user input (newlines, escape sequences) shown as
-    escapes, never sent to the terminal."""
-    import re
-
-    return re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda m: repr(m.group())[1:-1], text)
 
 
 def _flush_quietly() -> None:

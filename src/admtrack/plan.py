@@ -10,70 +10,170 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
 from admtrack import __version__
-from admtrack.errors import AdmError, where
+from admtrack.errors import AdmError, Problem
 from admtrack.model import REGION, Goal, Thresholds
 
 ENV_CACHE_DIR = "ADMTRACK_CACHE_DIR"
 
 
-class Rec(dict):
-    """A plan table: a dict of the file's keys, read as attributes (absent optional keys read None)."""
+def PlanProblem(line: int | None, key: str, reason: str) -> Problem:  # noqa: N802 - kept for plan_schema
+    """A problem of the plan file; the loader fills in the path."""
+    return Problem(None, line, key, reason)
 
-    __slots__ = ()
 
-    def __getattr__(self, name: str):
-        try:
-            return self[name]
-        except KeyError:
-            if name.startswith("__"):
-                raise AttributeError(name) from None
-            return None
+def _pick(cls, data: dict):
+    """A dataclass from a table of the (already validated) plan, ignoring keys it does not declare."""
+    names = cls.__dataclass_fields__
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def _dump(obj) -> dict:
+    """The file's keys of a plan table (absent optional keys left out), JSON-ready."""
+    out: dict = {}
+    for name in obj.__dataclass_fields__:
+        value = getattr(obj, name)
+        if value is None:
+            continue
+        if hasattr(value, "__dataclass_fields__"):
+            value = _dump(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[name] = value
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PlanThresholds:
+    on_track: float = 0.95
+    acceleration_needed: float = 0.60
+    limited_progress: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class PlanMeta:
+    id: str
+    name: str
+    baseline_year: int
+    target_year: int
+    adopted: str | None = None
+    source: str | None = None
+    min_coverage: float = 0.5
+    thresholds: PlanThresholds = PlanThresholds()
+
+    @classmethod
+    def of(cls, data: dict) -> PlanMeta:
+        meta = _pick(cls, data)
+        return replace(meta, thresholds=_pick(PlanThresholds, data.get("thresholds") or {}))
 
     def dump(self) -> dict:
-        return {k: (v.dump() if isinstance(v, Rec) else v) for k, v in self.items() if v is not None}
+        return _dump(self)
 
 
-def _rec(obj):
-    if isinstance(obj, dict):
-        return Rec({k: _rec(v) for k, v in obj.items()})
-    if isinstance(obj, list):
-        return [_rec(v) for v in obj]
-    return obj
+@dataclass(frozen=True, slots=True)
+class State:
+    code: str  # ISO 3166-1 alpha-3
+    alpha2: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    joined: str | None = None  # ISO date
+
+    @classmethod
+    def of(cls, data: dict) -> State:
+        return replace(_pick(cls, data), aliases=tuple(data.get("aliases") or ()))
+
+    def dump(self) -> dict:
+        return _dump(self)
 
 
-@dataclass(frozen=True)
-class PlanProblem:
-    line: int | None
-    key: str
-    reason: str
+@dataclass(frozen=True, slots=True)
+class Derive:
+    op: str  # "product" | "ratio"
+    of: tuple[str, str]
+    scale: float = 1.0
 
+
+@dataclass(frozen=True, slots=True)
+class IlostatSeries:
+    """How an indicator is published by ILOSTAT (SPEC §9)."""
+
+    id: str
+    filter: dict[str, str]
+    classif1: tuple[str, ...] = ()
+    total: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    id: str
+    name: str
+    unit: str  # percent | usd-bn | usd | persons | index
+    min: float | None = None
+    max: float | None = None
+    derive: Derive | None = None
+    description: str | None = None
+    proxy: str | None = None  # what it stands in for (SPEC §8)
+    worldbank: str | None = None  # WDI series code (SPEC §9)
+    ilostat: IlostatSeries | None = None
+    scale: float | None = None  # from the agency's unit to this indicator's unit
+
+    @classmethod
+    def of(cls, data: dict) -> Indicator:
+        ind = _pick(cls, data)
+        d, ilo = data.get("derive"), data.get("ilostat")
+        return replace(
+            ind,
+            derive=None if d is None else Derive(d["op"], (d["of"][0], d["of"][1]), d.get("scale", 1.0)),
+            ilostat=None if ilo is None else IlostatSeries(ilo["id"], dict(ilo.get("filter") or {}),
+                                                           tuple(ilo.get("classif1") or ()), ilo.get("total")),
+        )
+
+    def dump(self) -> dict:
+        return _dump(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    id: str
+    title: str
+    indicator: str
+    kind: str  # "level" | "relative"
+    direction: str  # "increase" | "decrease"
+    aggregate: str  # "sum" | "mean" | "weighted_mean"
+    value: float | None = None
+    change: float | None = None
+    weight: str | None = None
+    source: str | None = None
+    description: str | None = None
+    baseline_year: int | None = None
+    target_year: int | None = None
+
+    def dump(self) -> dict:
+        return _dump(self)
 
 
 class Plan:
-    """The validated plan plus look-ups."""
+    """The validated plan (frozen tables) plus look-ups."""
 
     def __init__(self, data: dict, path: str, fingerprint: str | None = None) -> None:
-        data = _rec(data)
-        self.data = data
         self.path = path
         #: identifies the plan's content (and admtrack's version): what the store cache's checks rely on
         self.fingerprint = fingerprint
-        self.meta = data.plan
-        self.states = list(data.state)
-        self.indicators = {i.id: i for i in data.indicator}
-        self.targets = list(data.get("target", []))
+        self.meta = PlanMeta.of(data["plan"])
+        self.states: list[State] = [State.of(s) for s in data["state"]]
+        self.indicators: dict[str, Indicator] = {i["id"]: Indicator.of(i) for i in data["indicator"]}
+        self.targets: list[Target] = [_pick(Target, t) for t in data.get("target", [])]
         self.target_by_id = {t.id: t for t in self.targets}
         self.state_codes = [s.code for s in self.states]
         self.state_by_code = {s.code: s for s in self.states}
         names: dict[str, str] = {}
         for s in self.states:
-            for label in (s.code, s.alpha2, s.name, *(s.aliases or [])):
+            for label in (s.code, s.alpha2, s.name, *s.aliases):
                 names[fold(label)] = s.code
         names[fold(REGION)] = REGION
         self._names = names
@@ -89,10 +189,10 @@ class Plan:
             return None
         return code
 
-    def goal(self, target) -> Goal:
+    def goal(self, target: Target) -> Goal:
         return Goal(
-            kind=target.kind,
-            direction=target.direction,
+            kind=target.kind,  # type: ignore[arg-type]
+            direction=target.direction,  # type: ignore[arg-type]
             value=target.value,
             change=target.change,
             baseline_year=target.baseline_year or self.meta.baseline_year,
@@ -100,7 +200,9 @@ class Plan:
         )
 
     def to_dict(self) -> dict:
-        return self.data.dump()
+        return {"plan": self.meta.dump(), "state": [s.dump() for s in self.states],
+                "indicator": [i.dump() for i in self.indicators.values()],
+                "target": [t.dump() for t in self.targets]}
 
 
 def fold(text: str) -> str:
@@ -146,29 +248,31 @@ def load_plan(path: Path) -> Plan:
         if cache is not None:
             _write_cache(cache, result.to_dict())
         return result
-    first = result[0]
     more = f" (and {len(result) - 1} more problem(s); run `admtrack check`)" if len(result) > 1 else ""
-    raise AdmError(f"{where(path, first.line)}: {first.key}: {first.reason}{more}")
+    raise AdmError(f"{result[0]}{more}")
 
 
-def check_plan_file(path: Path) -> Plan | list[PlanProblem]:
+def check_plan_file(path: Path) -> Plan | list[Problem]:
     """The plan, or every problem found in it (always validated; no cache)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return [PlanProblem(None, "file", f"cannot read: {exc.strerror or exc}")]
+        return [Problem(str(path), None, "file", f"cannot read: {exc.strerror or exc}")]
     return _validate(raw, path)
 
 
-def _validate(raw: bytes, path: Path) -> Plan | list[PlanProblem]:
+def _validate(raw: bytes, path: Path) -> Plan | list[Problem]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return [PlanProblem(raw[: exc.start].count(b"\n") + 1, "file", f"not UTF-8 text (byte {exc.start})")]
+        line = raw[: exc.start].count(b"\n") + 1
+        return [Problem(str(path), line, "file", f"not UTF-8 text (byte {exc.start})")]
     from admtrack.plan_schema import validate_text
 
     result = validate_text(text)
-    return result if isinstance(result, list) else Plan(result, str(path))
+    if isinstance(result, list):
+        return [p._replace(path=str(path)) for p in result]
+    return Plan(result, str(path))
 
 
 def _fingerprint(raw: bytes) -> str:

@@ -6,7 +6,7 @@ import csv
 from importlib import resources
 from pathlib import Path
 
-from admtrack.store import Entry
+from admtrack.model import Observation
 
 #: bundled figures were not recorded by anyone with this tool: their recorded_at is unknown (null)
 REFERENCE_RECORDED_AT = None
@@ -19,13 +19,14 @@ def reference_path() -> Path:
     return Path(__file__).resolve().parents[2] / "data" / "reference.csv"
 
 
-def load_reference(path: Path | None = None) -> list[Entry]:
+def load_reference(path: Path | None = None) -> list[Observation]:
     """Every bundled figure, typed. The file ships with the package and is checked by `admtrack check`."""
     path = path or reference_path()
-    out: list[Entry] = []
+    out: list[Observation] = []
     with open(path, encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         for n, row in enumerate(reader, start=2):
-            out.append(Entry(row["state"], row["indicator"], int(row["year"]), float(row["value"]),
-                             row["source"] or None, row["note"] or None, REFERENCE_RECORDED_AT, line=n))
+            out.append(Observation(row["state"], row["indicator"], int(row["year"]), float(row["value"]),
+                                   row["source"] or None, row["note"] or None, REFERENCE_RECORDED_AT, line=n,
+                                   layer="reference"))
     return out

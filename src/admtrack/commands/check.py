@@ -1,0 +1,84 @@
+"""`admtrack check`: validate the targets file, the store and the reference layer; list every problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from admtrack.context import resolve_data_dir
+from admtrack.errors import AdmError, Problem
+from admtrack.model import REGION, Observation
+from admtrack.plan import Plan
+
+
+def run(data_dir: Path | None, *, no_reference: bool) -> tuple[list[str], list[Problem]]:
+    """(summary lines, problems): every problem, not just the first."""
+    from admtrack.plan import check_plan_file, plan_path
+    from admtrack.records import check_stored
+    from admtrack.store import Store
+
+    folder = resolve_data_dir(data_dir)
+    ok: list[str] = []
+    problems: list[Problem] = []
+    ppath = plan_path(folder)
+    result = check_plan_file(ppath)
+    plan = result if isinstance(result, Plan) else None
+    if plan is not None:
+        ok.append(f"ok  {ppath}: {len(plan.targets)} targets, {len(plan.indicators)} indicators, "
+                  f"{len(plan.states)} states")
+    else:
+        problems += result  # type: ignore[arg-type]
+    store = Store(folder)
+    try:
+        entries = store.load().rows
+    except AdmError as exc:
+        problems.append(Problem(None, None, None, exc.message))
+        entries = None
+    if entries is not None:
+        found = check_stored(plan, entries, store.path) if plan else []
+        problems += found
+        if not found:
+            if store.path.exists():
+                ok.append(f"ok  {store.path}: {len(entries)} entries")
+            else:
+                ok.append(f"ok  {store.path}: not created yet (no observations recorded)")
+    if not no_reference:
+        from admtrack.reference import load_reference, reference_path
+
+        rpath = reference_path()
+        try:
+            refs = load_reference(rpath)
+        except (OSError, ValueError, KeyError) as exc:
+            problems.append(Problem(str(rpath), None, None, f"cannot read the reference layer: {exc}"))
+            refs = None
+        if refs is not None and plan is not None:
+            found = check_reference(plan, refs, rpath)
+            problems += found
+            if not found:
+                ok.append(f"ok  reference layer: {len(refs)} figures")
+    return ok, problems
+
+
+def check_reference(plan: Plan, refs: list[Observation], rpath: Path) -> list[Problem]:
+    """The plan's checks on the bundled figures (a user plan may drop states or indicators)."""
+    from admtrack.validate import FieldError, check_bounds, check_text
+
+    out: list[Problem] = []
+    codes = set(plan.state_codes) | {REGION}
+    for e in refs:
+        def problem(field: str, reason: str, e: Observation = e) -> Problem:
+            return Problem(str(rpath), e.line, field, reason)
+
+        if e.state not in codes:
+            out.append(problem("state", f"{e.state!r} is not a member state of this plan"))
+            continue
+        ind = plan.indicators.get(e.indicator)
+        if ind is None:
+            out.append(problem("indicator", f"{e.indicator!r} is not an indicator of this plan"))
+            continue
+        try:
+            check_bounds(e.value, ind.min, ind.max, ind.unit)  # type: ignore[arg-type]
+            check_text("source", e.source, required=True)
+            check_text("note", e.note)
+        except FieldError as exc:
+            out.append(problem(exc.field, exc.reason))
+    return out
