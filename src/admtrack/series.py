@@ -7,58 +7,51 @@ computed for every state and year where their inputs exist and no value was reco
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from admtrack.model import Point
+from admtrack.model import Key, Observation, Point
 
-Key = tuple[str, str, int]
-
-
-class Obs(NamedTuple):
-    state: str
-    indicator: str
-    year: int
-    value: float
-    source: str | None
-    note: str | None
-    recorded_at: str | None
-    layer: str  # "store" | "reference" | "derived"
+if TYPE_CHECKING:
+    from admtrack.plan import Plan
 
 
-def layered(latest: dict, reference_entries, *, as_of: int | None = None,
-            indicators: set[str] | None = None) -> tuple[dict[Key, Obs], set[Key]]:
+
+def layered(latest: Mapping[Key, Observation], reference: Iterable[Observation], *, as_of: int | None = None,
+            indicators: set[str] | None = None) -> tuple[dict[Key, Observation], set[Key]]:
     """Current recorded observations by key, and the keys hidden by a retraction.
 
-    ``latest``: the store's row in force per key (``Loaded.current_rows()``); ``indicators``: keep only
-    these (the caller knows which a report needs)."""
-    out: dict[Key, Obs] = {}
-    for e in reference_entries:
+    ``latest``: the store's entry in force per key; ``indicators``: keep only these (the caller knows which
+    a report needs)."""
+    out: dict[Key, Observation] = {}
+    for e in reference:
         if (as_of is None or e.year <= as_of) and (indicators is None or e.indicator in indicators):
-            out[e.key] = Obs(e.state, e.indicator, e.year, e.value, e.source, e.note, e.recorded_at, "reference")
+            out[e.key] = e
     retracted: set[Key] = set()
     pop = out.pop
-    for key, r in latest.items():
-        # r: [state, indicator, year, value, source, note, recorded_at, retracted, reason, line]
-        if (as_of is not None and r[2] > as_of) or (indicators is not None and r[1] not in indicators):
+    for key, o in latest.items():
+        if isinstance(o, list):  # TEMP until the store returns Observations
+            o = Observation(*o)
+        if (as_of is not None and o.year > as_of) or (indicators is not None and o.indicator not in indicators):
             continue
-        if r[7]:
+        if o.retracted:
             pop(key, None)
             retracted.add(key)
         else:
-            out[key] = Obs(r[0], r[1], r[2], r[3], r[4], r[5], r[6], "store")
+            out[key] = o
     return out, retracted
 
 
 class Series:
     """Per indicator, per state: the current points sorted by year (recorded and derived)."""
 
-    def __init__(self, plan, current: dict[Key, Obs], retracted: set[Key] = frozenset()) -> None:
+    def __init__(self, plan: Plan, current: dict[Key, Observation], retracted: Iterable[Key] = ()) -> None:
         self.plan = plan
-        self.obs: dict[Key, Obs] = dict(current)
-        self._by: dict[str, dict[str, dict[int, Obs]]] = {}
+        self.obs: dict[Key, Observation] = dict(current)
+        self._by: dict[str, dict[str, dict[int, Observation]]] = {}
         for o in current.values():
             self._by.setdefault(o.indicator, {}).setdefault(o.state, {})[o.year] = o
-        self._retracted = retracted
+        self._retracted = set(retracted)
         self._derived_done: set[str] = set()
         for ind in plan.indicators.values():
             if ind.derive:
@@ -94,7 +87,7 @@ class Series:
                         continue
                     value = scale * a.value / b.value
                 source = f"derived: {formula} ({a_id}: {a.source or 'no source'}; {b_id}: {b.source or 'no source'})"
-                o = Obs(state, ind_id, year, value, source, None, None, "derived")
+                o = Observation(state, ind_id, year, value, source, layer="derived")
                 have[year] = o
                 self.obs[(state, ind_id, year)] = o
             if not have:
@@ -108,5 +101,5 @@ class Series:
     def by_state(self, indicator: str, states) -> dict[str, list[Point]]:
         return {s: self.points(indicator, s) for s in states}
 
-    def get(self, state: str, indicator: str, year: int) -> Obs | None:
+    def get(self, state: str, indicator: str, year: int) -> Observation | None:
         return self._by.get(indicator, {}).get(state, {}).get(year)
