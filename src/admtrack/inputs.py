@@ -15,12 +15,14 @@ from typing import Any
 from admtrack.errors import AdmError, UsageError
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "sdmx-csv")
-FIELDS = ("state", "indicator", "year", "value", "source", "note")
+FIELDS = ("state", "indicator", "year", "value", "source", "note", "obs_status")
 REQUIRED = ("state", "indicator", "year", "value")
 # columns that admtrack's own exports add; accepted and ignored on the way back in
 IGNORED = ("recorded_at", "layer", "unit", "retracted", "reason")
 MAX_BYTES = 256 * 1024 * 1024
 SDMX_COLUMNS = ("DATAFLOW", "REF_AREA", "INDICATOR", "TIME_PERIOD", "OBS_VALUE", "UNIT_MEASURE", "OBS_STATUS")
+#: SDMX-CSV attribute columns admtrack writes beside the standard ones, and the fields they carry
+SDMX_ATTRIBUTES = {"OBS_STATUS": "obs_status", "SOURCE": "source", "COMMENT_OBS": "note"}
 
 _EXT = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
@@ -34,12 +36,12 @@ class Problems(list):
         self.append((label, field, reason))
 
 
-def read_source(path: str, stdin_bytes=None) -> tuple[str, bytes]:
+def read_source(path: str) -> tuple[str, bytes]:
     """(display name, raw bytes) of a file or of stdin ('-')."""
     import sys
 
     if path == "-":
-        data = stdin_bytes if stdin_bytes is not None else sys.stdin.buffer.read(MAX_BYTES + 1)
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)
         name = "<stdin>"
     else:
         p = Path(path)
@@ -79,14 +81,23 @@ def detect_format(path: str, text: str, given: str | None) -> str:
     if ext:
         return ext
     head = text.lstrip()
-    if head.startswith("["):
-        return "json"
-    if head.startswith("{"):
-        return "jsonl"
+    if head.startswith(("[", "{")):
+        return _sniff_json(text)
     first = head.split("\n", 1)[0]
     if first.upper().startswith("DATAFLOW,"):
         return "sdmx-csv"
     return "tsv" if "\t" in first and "," not in first else "csv"
+
+
+def _sniff_json(text: str) -> str:
+    """JSON when the text parses whole as one document (an array, or admtrack's export document);
+    otherwise JSON Lines (one object a line)."""
+    try:
+        doc = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return "jsonl"
+    is_export = isinstance(doc, dict) and "observations" in doc
+    return "json" if isinstance(doc, list) or is_export else "jsonl"
 
 
 def parse(name: str, text: str, fmt: str) -> tuple[list[Row], Problems]:
@@ -163,7 +174,10 @@ def _check_header(name: str, header: list[str]) -> None:
     seen = set(header)
     for col in header:
         if col not in FIELDS and col not in IGNORED:
-            raise AdmError(f"{name}:1: header: unknown column {col!r} (expected {', '.join(FIELDS)})")
+            hint = ""
+            if ";" in col:
+                hint = "; the file looks ';'-separated: admtrack reads ',' (CSV) or tab (TSV) separated files"
+            raise AdmError(f"{name}:1: header: unknown column {col!r} (expected {', '.join(FIELDS)}){hint}")
     missing = [c for c in REQUIRED if c not in seen]
     if missing:
         raise AdmError(f"{name}:1: header: missing column {missing[0]!r} (expected {', '.join(FIELDS)})")
@@ -184,11 +198,33 @@ def _reject_constant(token: str):
     raise ValueError(f"{token} is not a finite number")
 
 
+class DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"key {key!r} appears twice in one object")
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON objects with a key twice are refused (json would silently keep the last one)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+
+
 def _parse_json(name: str, text: str) -> tuple[list[Row], Problems]:
     try:
-        doc = json.loads(text, parse_constant=_reject_constant)
+        doc = _loads(text)
     except json.JSONDecodeError as exc:
         raise AdmError(f"{name}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    except DuplicateKey as exc:
+        raise AdmError(f"{name}: {exc.key}: {exc}") from None
     except (ValueError, RecursionError) as exc:
         raise AdmError(f"{name}: not valid JSON: {exc}") from None
     if isinstance(doc, dict) and isinstance(doc.get("observations"), list):
@@ -212,9 +248,12 @@ def _parse_jsonl(text: str) -> tuple[list[Row], Problems]:
             continue
         label = f"line {n}"
         try:
-            obj = json.loads(line, parse_constant=_reject_constant)
+            obj = _loads(line)
         except json.JSONDecodeError as exc:
             problems.add(label, "row", f"not valid JSON: {exc.msg}")
+            continue
+        except DuplicateKey as exc:
+            problems.add(label, exc.key, str(exc))
             continue
         except (ValueError, RecursionError) as exc:
             problems.add(label, "row", f"not valid JSON: {exc}")
@@ -231,8 +270,8 @@ def _parse_sdmx(name: str, text: str) -> tuple[list[Row], Problems]:
     for col in ("REF_AREA", "INDICATOR", "TIME_PERIOD", "OBS_VALUE"):
         if col not in header:
             raise AdmError(f"{name}:1: header: missing SDMX-CSV column {col!r}")
-    at = {c: header.index(c) for c in ("REF_AREA", "INDICATOR", "TIME_PERIOD", "OBS_VALUE")}
-    rows = [(f"line {line}", {"state": cells[at["REF_AREA"]], "indicator": cells[at["INDICATOR"]],
-                              "year": cells[at["TIME_PERIOD"]], "value": cells[at["OBS_VALUE"]]})
-            for line, cells in data]
+    columns = {"REF_AREA": "state", "INDICATOR": "indicator", "TIME_PERIOD": "year", "OBS_VALUE": "value"}
+    columns.update((c, f) for c, f in SDMX_ATTRIBUTES.items() if c in header)
+    at = {header.index(c): f for c, f in columns.items()}
+    rows = [(f"line {line}", {f: cells[i] for i, f in at.items()}) for line, cells in data]
     return rows, problems
