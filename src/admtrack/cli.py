@@ -88,10 +88,22 @@ def _root(
     G.no_reference = no_reference
 
 
-def _app():
+def _app(as_recorded: str | None = None):
     from admtrack.context import Context
 
-    return Context(G.data_dir, no_reference=G.no_reference)
+    return Context(G.data_dir, no_reference=G.no_reference, as_recorded=as_recorded)
+
+
+def _day(value: Optional[str]) -> Optional[str]:
+    """--as-recorded: a calendar day, YYYY-MM-DD."""
+    if value is None:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise typer.BadParameter(f"expected a day as YYYY-MM-DD, got {value!r}") from None
 
 
 # ---- shared option types -----------------------------------------------------------------------
@@ -102,6 +114,7 @@ TargetOpt = Annotated[Optional[list[str]], typer.Option("--target", "-t", help="
 AsOfOpt = Annotated[Optional[int], typer.Option("--as-of", help="Ignore observations after this year.", min=1900, max=2200)]
 Method = Annotated[MethodOpt, typer.Option("--method", help="Assessment method (SPEC §5).", case_sensitive=False)]
 FailOn = Annotated[Optional[StatusOpt], typer.Option("--fail-on", help="Exit 3 if any assessed series is at this status or worse.", case_sensitive=False)]
+AsRecordedOpt = Annotated[Optional[str], typer.Option("--as-recorded", metavar="DATE", callback=_day, help="The data as it stood at the end of this day (UTC): later records and releases are ignored.")]
 RawOpt = Annotated[bool, typer.Option("--raw", help="CSV/TSV: do not neutralise formula-like text cells.")]
 
 
@@ -115,10 +128,11 @@ def status(
     as_of: AsOfOpt = None,
     method: Method = MethodOpt.projection,
     fail_on: FailOn = None,
+    as_recorded: AsRecordedOpt = None,
     raw: RawOpt = False,
 ) -> None:
     """Progress per target for the region, then a member-state x target matrix."""
-    _report("status", fmt, state, target, as_of, method, fail_on, raw)
+    _report("status", fmt, state, target, as_of, method, fail_on, raw, as_recorded)
 
 
 @app.command()
@@ -129,17 +143,19 @@ def gaps(
     as_of: AsOfOpt = None,
     method: Method = MethodOpt.projection,
     fail_on: FailOn = None,
+    as_recorded: AsRecordedOpt = None,
     raw: RawOpt = False,
 ) -> None:
     """Gap report: gap, pace needed vs observed, projection and shortfall per target and state, worst first."""
-    _report("gaps", fmt, state, target, as_of, method, fail_on, raw)
+    _report("gaps", fmt, state, target, as_of, method, fail_on, raw, as_recorded)
 
 
-def _report(kind: str, fmt: Fmt, state, target, as_of, method: MethodOpt, fail_on, raw: bool) -> None:
+def _report(kind: str, fmt: Fmt, state, target, as_of, method: MethodOpt, fail_on, raw: bool,
+            as_recorded: str | None) -> None:
     from admtrack import report
     from admtrack.render import emit
 
-    result = report.run(_app(), state=state, target=target, as_of=as_of, method=method.value)
+    result = report.run(_app(as_recorded), state=state, target=target, as_of=as_of, method=method.value)
     getattr(emit, kind)(result, fmt.value, raw=raw)
     _fail_on(result, fail_on)
 
@@ -178,14 +194,14 @@ def history(
     state: Annotated[str, typer.Argument(help="Member state, or ASEAN.")],
     indicator: Annotated[str, typer.Argument(help="Indicator id.")],
     fmt: FormatOpt = Fmt.table,
+    as_recorded: AsRecordedOpt = None,
     raw: RawOpt = False,
 ) -> None:
     """Every observation and revision of one series, with sources, and a sparkline of current values."""
+    from admtrack.commands import history as command
     from admtrack.render import emit
 
-    from admtrack.commands import history as command
-
-    emit.history(command.run(_app(), state, indicator), fmt.value, raw=raw)
+    emit.history(command.run(_app(as_recorded), state, indicator), fmt.value, raw=raw)
 
 
 @app.command()
@@ -196,6 +212,7 @@ def export(
     indicator: Annotated[Optional[list[str]], typer.Option("--indicator", "-i", help="Indicator id. Repeatable.")] = None,
     as_of: AsOfOpt = None,
     dataflow: Annotated[str, typer.Option("--dataflow", help="SDMX-CSV dataflow id, AGENCY:ID(VERSION).")] = "ASEAN:ADM2030(1.0)",
+    as_recorded: AsRecordedOpt = None,
     raw: RawOpt = False,
 ) -> None:
     """All current observations (recorded, not derived) as CSV, TSV, JSON, JSON Lines or SDMX-CSV."""
@@ -203,7 +220,7 @@ def export(
 
     from admtrack.commands import export as command
 
-    ctx = _app()
+    ctx = _app(as_recorded)
     rows = command.run(ctx, all_revisions=all_revisions, states=state, indicators=indicator, as_of=as_of)
     emit.export(rows, fmt.value, dataflow=dataflow, plan=ctx.plan, raw=raw, all_revisions=all_revisions)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from admtrack.errors import AdmError, UsageError
-from admtrack.model import REGION, Observation
+from admtrack.model import REGION, Key, Observation
 
 if TYPE_CHECKING:
     from admtrack.plan import Plan, Target
@@ -33,9 +33,33 @@ def resolve_data_dir(option: Path | None) -> Path:
 
 
 class Context:
-    def __init__(self, data_dir: Path | None, *, no_reference: bool = False) -> None:
+    """``as_recorded`` (YYYY-MM-DD, SPEC §8): the data as it stood at the end of that day (UTC) — store
+    entries recorded later and reference figures released later are left out everywhere."""
+
+    def __init__(self, data_dir: Path | None, *, no_reference: bool = False, as_recorded: str | None = None) -> None:
         self.data_dir = resolve_data_dir(data_dir)
         self.no_reference = no_reference
+        self.as_recorded = as_recorded
+
+    def _known_then(self, o: Observation) -> bool:
+        """Was ``o`` known at the end of the ``as_recorded`` day? (A figure with no date always was.)"""
+        if self.as_recorded is None:
+            return True
+        stamp = o.recorded_at if o.layer == "store" else o.released
+        return stamp is None or stamp[:10] <= self.as_recorded
+
+    @property
+    def entries(self) -> list[Observation]:
+        """Every store entry in file order (revisions and retractions included), as of ``as_recorded``."""
+        rows = _observations(self.loaded.rows)
+        return rows if self.as_recorded is None else [o for o in rows if self._known_then(o)]
+
+    @cached_property
+    def in_force(self) -> dict[Key, Observation]:
+        """The store entry in force per (state, indicator, year), as of ``as_recorded``."""
+        if self.as_recorded is None:
+            return {k: _observation(o) for k, o in self.loaded.current_rows().items()}
+        return {o.key: o for o in self.entries}
 
     @cached_property
     def plan(self) -> Plan:
@@ -71,14 +95,15 @@ class Context:
 
         known = set(self.plan.state_codes) | {REGION}
         # a user plan may drop indicators or states: the reference figures it cannot place are left out
-        return [e for e in load_reference() if e.state in known and e.indicator in self.plan.indicators]
+        return [e for e in load_reference()
+                if e.state in known and e.indicator in self.plan.indicators and self._known_then(e)]
 
     def series(self, *, as_of: int | None = None, indicators: set[str] | None = None) -> Series:
         """Current values (derived ones included) of ``indicators`` (default: all) and what they derive from."""
         from admtrack.series import Series, layered
 
         needed = None if indicators is None else self._with_inputs(indicators)
-        current, retracted = layered(self.loaded.current_rows(), self.reference, as_of=as_of, indicators=needed)
+        current, retracted = layered(self.in_force, self.reference, as_of=as_of, indicators=needed)
         return Series(self.plan, current, retracted)
 
     def _with_inputs(self, indicators: Iterable[str]) -> set[str]:
@@ -131,3 +156,12 @@ class Context:
             if tgt not in out:
                 out.append(tgt)
         return out
+
+
+def _observation(row: object) -> Observation:
+    # TEMP until the store returns Observations
+    return row if isinstance(row, Observation) else Observation(*row)  # type: ignore[misc]
+
+
+def _observations(rows: list) -> list[Observation]:
+    return [_observation(r) for r in rows]

@@ -22,9 +22,9 @@ def run(ctx: Context, *, all_revisions: bool, states: list[str] | None, indicato
                 and (as_of is None or o.year <= as_of))
 
     if all_revisions:
-        entries = [*ctx.reference, *_observations(ctx.loaded.rows)]
+        entries = [*ctx.reference, *ctx.entries]
         return [row(o, revisions=True) for o in entries if keep(o)]
-    current, _ = layered(ctx.loaded.current_rows(), ctx.reference, as_of=as_of)
+    current, _ = layered(ctx.in_force, ctx.reference, as_of=as_of)
     ordered = sorted(current.values(), key=lambda o: (o.state, o.indicator, o.year))
     return [row(o) for o in ordered if keep(o)]
 
@@ -37,7 +37,3 @@ def row(o: Observation, *, revisions: bool = False) -> dict:
         out["reason"] = o.reason
     return out
 
-
-def _observations(rows: list) -> list[Observation]:
-    # TEMP until the store returns Observations
-    return [r if isinstance(r, Observation) else Observation(*r) for r in rows]

@@ -28,7 +28,7 @@ class History:
 def run(ctx: Context, state: str, indicator: str) -> History:
     code = ctx.state_code(state)
     ind = ctx.indicator_id(indicator)
-    mine = [r for r in _observations(ctx.loaded.rows) if r.state == code and r.indicator == ind]
+    mine = [r for r in ctx.entries if r.state == code and r.indicator == ind]
     refs = sorted((e for e in ctx.reference if e.state == code and e.indicator == ind), key=lambda e: e.year)
     in_force = {r.key: r for r in mine}
     rows = []
@@ -45,7 +45,3 @@ def run(ctx: Context, state: str, indicator: str) -> History:
     points = ctx.series().points(ind, code)
     return History(code, ind, ctx.plan.indicators[ind], rows, points)
 
-
-def _observations(rows: list) -> list[Observation]:
-    # TEMP until the store returns Observations
-    return [r if isinstance(r, Observation) else Observation(*r) for r in rows]
