@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import sys
 from enum import Enum
 from pathlib import Path
@@ -21,7 +22,7 @@ app = typer.Typer(
     name="admtrack",
     help="Track the ASEAN Digital Masterplan 2030 (ADM 2030) targets per member state.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -56,12 +57,43 @@ class MethodOpt(str, Enum):
     cagr_ratio = "cagr-ratio"
 
 
-class StatusOpt(str, Enum):
-    on_track = "on_track"
-    acceleration_needed = "acceleration_needed"
-    limited_progress = "limited_progress"
-    regressing = "regressing"
-    achieved = "achieved"
+#: --fail-on values, shown with '-' like every other option value; '_' (as in the JSON) is accepted too
+STATUS_CHOICES = ("achieved", "on-track", "acceleration-needed", "limited-progress", "regressing")
+
+
+def _spelling(value: Optional[str]) -> Optional[str]:
+    """Option values are accepted with '-' or '_' and in any case: `cagr_ratio`, `ON_TRACK`."""
+    return None if value is None else value.strip().lower().replace("_", "-")
+
+
+def _fail_on(value: Optional[str]) -> Optional[str]:
+    if value is None:
+        return None
+    spelled = _spelling(value)
+    if spelled not in STATUS_CHOICES:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(STATUS_CHOICES)}")
+    return spelled.replace("-", "_")  # type: ignore[union-attr]
+
+
+def _complete(kind: str):
+    """Shell completion from the plan: states, indicators or targets (quietly nothing on any problem)."""
+
+    def complete(incomplete: str) -> list[str]:
+        try:
+            from admtrack.context import Context
+
+            plan = Context(G.data_dir).plan
+        except Exception:  # completion must never fail the shell
+            return []
+        if kind == "state":
+            names = [*plan.state_codes, "ASEAN"]
+        elif kind == "indicator":
+            names = list(plan.indicators)
+        else:
+            names = list(plan.target_by_id)
+        return [n for n in names if n.lower().startswith(incomplete.lower())]
+
+    return complete
 
 
 class _Globals:
@@ -80,9 +112,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Data folder (default: $ADMTRACK_DATA_DIR, else the per-user data folder).", file_okay=False)] = None,
-    no_reference: Annotated[bool, typer.Option("--no-reference", help="Leave out the bundled reference observations.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_version)] = False,
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", metavar="DIR", help="Data folder (default: $ADMTRACK_DATA_DIR, else the per-user data folder). Also accepted after the command.", file_okay=False)] = None,
+    no_reference: Annotated[bool, typer.Option("--no-reference", metavar="", help="Leave out the bundled reference observations.")] = False,
+    version: Annotated[bool, typer.Option("--version", metavar="", help="Print the version and exit.", is_eager=True, callback=_version)] = False,
 ) -> None:
     G.data_dir = data_dir
     G.no_reference = no_reference
@@ -108,14 +140,21 @@ def _day(value: Optional[str]) -> Optional[str]:
 
 # ---- shared option types -----------------------------------------------------------------------
 
-FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)]
-StateOpt = Annotated[Optional[list[str]], typer.Option("--state", "-s", help="Member state (alpha-3, alpha-2 or name; 'ASEAN' for the region). Repeatable.")]
-TargetOpt = Annotated[Optional[list[str]], typer.Option("--target", "-t", help="Target id. Repeatable.")]
-AsOfOpt = Annotated[Optional[int], typer.Option("--as-of", help="Ignore observations after this year.", min=1900, max=2200)]
-Method = Annotated[MethodOpt, typer.Option("--method", help="Assessment method (SPEC §5).", case_sensitive=False)]
-FailOn = Annotated[Optional[StatusOpt], typer.Option("--fail-on", help="Exit 3 if any assessed series is at this status or worse.", case_sensitive=False)]
-AsRecordedOpt = Annotated[Optional[str], typer.Option("--as-recorded", metavar="DATE", callback=_day, help="The data as it stood at the end of this day (UTC): later records and releases are ignored.")]
-RawOpt = Annotated[bool, typer.Option("--raw", help="CSV/TSV: do not neutralise formula-like text cells.")]
+def _method(value: str) -> str:
+    spelled = _spelling(value) or "projection"
+    if spelled not in ("projection", "cagr-ratio"):
+        raise typer.BadParameter(f"{value!r} is not one of projection, cagr-ratio")
+    return spelled
+
+
+FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", metavar="FORMAT", case_sensitive=False, help="table, json, csv, tsv or markdown.")]
+StateOpt = Annotated[Optional[list[str]], typer.Option("--state", "-s", metavar="CODE", autocompletion=_complete("state"), help="Member state: alpha-3, alpha-2 or name; ASEAN for the region. Repeatable.")]
+TargetOpt = Annotated[Optional[list[str]], typer.Option("--target", "-t", metavar="ID", autocompletion=_complete("target"), help="Target id (see `admtrack targets`). Repeatable.")]
+AsOfOpt = Annotated[Optional[int], typer.Option("--as-of", metavar="YEAR", min=1900, max=2200, help="Ignore observations after this year.")]
+Method = Annotated[str, typer.Option("--method", metavar="METHOD", callback=_method, help="projection (SPEC §5.3) or cagr-ratio (Open SDG).")]
+FailOn = Annotated[Optional[str], typer.Option("--fail-on", metavar="STATUS", callback=_fail_on, autocompletion=lambda incomplete: [c for c in STATUS_CHOICES if c.startswith(incomplete)], help="Exit 3 if a series is at this status or worse: " + ", ".join(STATUS_CHOICES) + ".")]
+AsRecordedOpt = Annotated[Optional[str], typer.Option("--as-recorded", metavar="DATE", callback=_day, help="The data as it stood at the end of this day (YYYY-MM-DD, UTC): later records and releases are ignored.")]
+RawOpt = Annotated[bool, typer.Option("--raw", metavar="", help="CSV/TSV: do not neutralise formula-like text cells.")]
 
 
 # ---- reading commands --------------------------------------------------------------------------
@@ -126,12 +165,15 @@ def status(
     state: StateOpt = None,
     target: TargetOpt = None,
     as_of: AsOfOpt = None,
-    method: Method = MethodOpt.projection,
+    method: Method = "projection",
     fail_on: FailOn = None,
     as_recorded: AsRecordedOpt = None,
     raw: RawOpt = False,
 ) -> None:
-    """Progress per target for the region, then a member-state x target matrix."""
+    """Progress per target for the region, then a member-state x target matrix.
+
+    Example: admtrack status --state VNM --format json
+    """
     _report("status", fmt, state, target, as_of, method, fail_on, raw, as_recorded)
 
 
@@ -141,40 +183,46 @@ def gaps(
     state: StateOpt = None,
     target: TargetOpt = None,
     as_of: AsOfOpt = None,
-    method: Method = MethodOpt.projection,
+    method: Method = "projection",
     fail_on: FailOn = None,
     as_recorded: AsRecordedOpt = None,
     raw: RawOpt = False,
 ) -> None:
-    """Gap report: gap, pace needed vs observed, projection and shortfall per target and state, worst first."""
+    """Gap report: gap, pace needed vs observed, projection and shortfall per target and state, worst first.
+
+    Example: admtrack gaps --target digital-economy-share --fail-on regressing
+    """
     _report("gaps", fmt, state, target, as_of, method, fail_on, raw, as_recorded)
 
 
-def _report(kind: str, fmt: Fmt, state, target, as_of, method: MethodOpt, fail_on, raw: bool,
+def _report(kind: str, fmt: Fmt, state, target, as_of, method: str, fail_on: str | None, raw: bool,
             as_recorded: str | None) -> None:
     from admtrack import report
     from admtrack.render import emit
 
-    result = report.run(_app(as_recorded), state=state, target=target, as_of=as_of, method=method.value)
+    result = report.run(_app(as_recorded), state=state, target=target, as_of=as_of, method=method)
     getattr(emit, kind)(result, fmt.value, raw=raw)
-    _fail_on(result, fail_on)
+    _check_fail_on(result, fail_on)
 
 
-def _fail_on(result, fail_on: Optional[StatusOpt]) -> None:
+def _check_fail_on(result, fail_on: Optional[str]) -> None:
     if fail_on is None:
         return
     from admtrack.report import failing
 
-    hits = failing(result, fail_on.value)
+    hits = failing(result, fail_on)
     if hits:
         shown = ", ".join(hits[:5]) + (f" and {len(hits) - 5} more" if len(hits) > 5 else "")
-        sys.stderr.write(f"admtrack: --fail-on {fail_on.value}: {len(hits)} series at or worse: {shown}\n")
+        sys.stderr.write(f"admtrack: --fail-on {fail_on}: {len(hits)} series at or worse: {shown}\n")
         raise typer.Exit(3)
 
 
 @app.command()
 def targets(fmt: FormatOpt = Fmt.table, target: TargetOpt = None, raw: RawOpt = False) -> None:
-    """The plan's targets and indicators."""
+    """The plan's targets and indicators (and which indicator each target measures).
+
+    Example: admtrack targets --format json
+    """
     from admtrack.render import emit
 
     ctx = _app()
@@ -183,7 +231,10 @@ def targets(fmt: FormatOpt = Fmt.table, target: TargetOpt = None, raw: RawOpt = 
 
 @app.command()
 def states(fmt: FormatOpt = Fmt.table, raw: RawOpt = False) -> None:
-    """The member states, with their codes and accepted names."""
+    """The member states, with their codes and accepted names.
+
+    Example: admtrack states --format csv
+    """
     from admtrack.render import emit
 
     emit.states(_app().plan, fmt.value, raw=raw)
@@ -191,13 +242,16 @@ def states(fmt: FormatOpt = Fmt.table, raw: RawOpt = False) -> None:
 
 @app.command()
 def history(
-    state: Annotated[str, typer.Argument(help="Member state, or ASEAN.")],
-    indicator: Annotated[str, typer.Argument(help="Indicator id.")],
+    state: Annotated[str, typer.Argument(metavar="STATE", help="Member state, or ASEAN.", autocompletion=_complete("state"))],
+    indicator: Annotated[str, typer.Argument(metavar="INDICATOR", help="Indicator id (see `admtrack targets`).", autocompletion=_complete("indicator"))],
     fmt: FormatOpt = Fmt.table,
     as_recorded: AsRecordedOpt = None,
     raw: RawOpt = False,
 ) -> None:
-    """Every observation and revision of one series, with sources, and a sparkline of current values."""
+    """Every observation and revision of one series, with sources, and a sparkline of current values.
+
+    Example: admtrack history VNM digital-economy-share
+    """
     from admtrack.commands import history as command
     from admtrack.render import emit
 
@@ -206,16 +260,19 @@ def history(
 
 @app.command()
 def export(
-    fmt: Annotated[ExportFmt, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)] = ExportFmt.csv,
-    all_revisions: Annotated[bool, typer.Option("--all-revisions", help="Every entry, superseded and retracted ones included.")] = False,
+    fmt: Annotated[ExportFmt, typer.Option("--format", "-f", metavar="FORMAT", help="csv, tsv, json, jsonl or sdmx-csv.", case_sensitive=False)] = ExportFmt.csv,
+    all_revisions: Annotated[bool, typer.Option("--all-revisions", metavar="", help="Every entry, superseded and retracted ones included.")] = False,
     state: StateOpt = None,
-    indicator: Annotated[Optional[list[str]], typer.Option("--indicator", "-i", help="Indicator id. Repeatable.")] = None,
+    indicator: Annotated[Optional[list[str]], typer.Option("--indicator", "-i", metavar="ID", autocompletion=_complete("indicator"), help="Indicator id. Repeatable.")] = None,
     as_of: AsOfOpt = None,
-    dataflow: Annotated[str, typer.Option("--dataflow", help="SDMX-CSV dataflow id, AGENCY:ID(VERSION).")] = "ASEAN:ADM2030(1.0)",
+    dataflow: Annotated[str, typer.Option("--dataflow", metavar="FLOW", help="SDMX-CSV dataflow id, AGENCY:ID(VERSION).")] = "ASEAN:ADM2030(1.0)",
     as_recorded: AsRecordedOpt = None,
     raw: RawOpt = False,
 ) -> None:
-    """All current observations (recorded, not derived) as CSV, TSV, JSON, JSON Lines or SDMX-CSV."""
+    """All current observations (recorded, not derived) as CSV, TSV, JSON, JSON Lines or SDMX-CSV.
+
+    Example: admtrack export --format json --all-revisions > backup.json
+    """
     from admtrack.render import emit
 
     from admtrack.commands import export as command
@@ -227,7 +284,10 @@ def export(
 
 @app.command()
 def check() -> None:
-    """Validate the targets file, the store and the reference layer; exit 1 on any problem."""
+    """Validate the targets file, the store and the reference layer; exit 1 on any problem.
+
+    Example: admtrack --data-dir ./data check
+    """
     from admtrack.commands import check as command
     from admtrack.errors import printable
 
@@ -245,18 +305,22 @@ def check() -> None:
 
 @app.command(context_settings={"ignore_unknown_options": False})
 def record(
-    state: Annotated[Optional[str], typer.Argument(help="Member state (or ASEAN).", show_default=False)] = None,
-    indicator: Annotated[Optional[str], typer.Argument(help="Indicator id.", show_default=False)] = None,
-    year: Annotated[Optional[str], typer.Argument(help="Calendar year of the figure.", show_default=False)] = None,
-    value: Annotated[Optional[str], typer.Argument(help="The figure (a negative one follows --).", show_default=False)] = None,
-    file: Annotated[Optional[str], typer.Option("--file", help="Record many from a CSV, TSV, JSON or JSON Lines file; '-' for stdin.")] = None,
-    input_format: Annotated[Optional[InFmt], typer.Option("--input-format", help="Format of --file (default: from the extension, else sniffed).", case_sensitive=False)] = None,
-    source: Annotated[Optional[str], typer.Option("--source", help="Where the figure comes from.")] = None,
-    note: Annotated[Optional[str], typer.Option("--note", help="A note (definition, caveat).")] = None,
-    revise: Annotated[bool, typer.Option("--revise", help="Supersede a different figure already recorded.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report, write nothing.")] = False,
+    state: Annotated[Optional[str], typer.Argument(metavar="STATE", help="Member state (or ASEAN).", show_default=False, autocompletion=_complete("state"))] = None,
+    indicator: Annotated[Optional[str], typer.Argument(metavar="INDICATOR", help="Indicator id.", show_default=False, autocompletion=_complete("indicator"))] = None,
+    year: Annotated[Optional[str], typer.Argument(metavar="YEAR", help="Calendar year of the figure.", show_default=False)] = None,
+    value: Annotated[Optional[str], typer.Argument(metavar="VALUE", help="The figure (a negative one follows --).", show_default=False)] = None,
+    file: Annotated[Optional[str], typer.Option("--file", metavar="PATH", help="Record many from a CSV, TSV, JSON, JSON Lines or SDMX-CSV file; '-' for stdin.")] = None,
+    input_format: Annotated[Optional[InFmt], typer.Option("--input-format", metavar="FORMAT", help="csv, tsv, json, jsonl or sdmx-csv (default: from the extension, else sniffed from the content).", case_sensitive=False)] = None,
+    source: Annotated[Optional[str], typer.Option("--source", metavar="TEXT", help="Where the figure comes from (agency, series, release).")] = None,
+    note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="A note (definition, caveat).")] = None,
+    revise: Annotated[bool, typer.Option("--revise", metavar="", help="Supersede a different figure already recorded.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", metavar="", help="Check and report, write nothing.")] = False,
 ) -> None:
-    """Record one observation, or many with --file (all or nothing)."""
+    """Record one observation, or many with --file (all or nothing).
+
+    Examples: admtrack record VNM digital-economy-share 2025 19.2 --source "MIC, 2026"
+    · admtrack record --file figures.csv --dry-run
+    """
     from admtrack import recording
 
     ctx = _app()
@@ -275,13 +339,16 @@ def record(
 
 @app.command()
 def retract(
-    state: Annotated[str, typer.Argument(help="Member state (or ASEAN).")],
-    indicator: Annotated[str, typer.Argument(help="Indicator id.")],
-    year: Annotated[str, typer.Argument(help="Calendar year of the figure.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why the figure is withdrawn (kept in history).")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report, write nothing.")] = False,
+    state: Annotated[str, typer.Argument(metavar="STATE", help="Member state (or ASEAN).", autocompletion=_complete("state"))],
+    indicator: Annotated[str, typer.Argument(metavar="INDICATOR", help="Indicator id (see `admtrack targets`).", autocompletion=_complete("indicator"))],
+    year: Annotated[str, typer.Argument(metavar="YEAR", help="Calendar year of the figure.")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why the figure is withdrawn (kept in history).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", metavar="", help="Check and report, write nothing.")] = False,
 ) -> None:
-    """Withdraw a figure (from the store or the reference layer); it stays in history."""
+    """Withdraw a figure (from the store or the reference layer); it stays in history.
+
+    Example: admtrack retract VNM gdp 2024 --reason "superseded by the GSO release"
+    """
     from admtrack import recording
 
     recording.retract(_app(), state, indicator, year, reason=reason, dry_run=dry_run)
@@ -289,10 +356,13 @@ def retract(
 
 @app.command()
 def init(
-    folder: Annotated[Optional[Path], typer.Argument(help="Folder (default: the data folder).", file_okay=False)] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing targets.toml.")] = False,
+    folder: Annotated[Optional[Path], typer.Argument(metavar="DIR", help="Folder (default: the data folder).", file_okay=False)] = None,
+    force: Annotated[bool, typer.Option("--force", metavar="", help="Overwrite an existing targets.toml.")] = False,
 ) -> None:
-    """Write an editable copy of the bundled targets.toml into a data folder."""
+    """Write an editable copy of the bundled targets.toml into a data folder.
+
+    Example: admtrack init ./adm-data
+    """
     from admtrack.commands import init as command
 
     command.run(folder, G.data_dir, force=force)
@@ -311,7 +381,7 @@ def main(argv: list[str] | None = None) -> None:
     error format, Ctrl-C as 130 (SPEC §6), and a closed pipe as a quiet 0."""
     from admtrack.errors import format_lines
 
-    args = sys.argv[1:] if argv is None else argv
+    args = _globals_first(sys.argv[1:] if argv is None else list(argv))
     try:
         rv = app(args=args or ["--help"], prog_name="admtrack", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
@@ -334,8 +404,48 @@ def main(argv: list[str] | None = None) -> None:
     except MemoryError:
         sys.stderr.write("admtrack: error: out of memory (input too large?)\n")
         code = 1
+    if argv is None:  # the real program: a Ctrl-C from now on must not turn a finished command into a kill
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     _flush_quietly()
     sys.exit(code)
+
+
+#: global options (taking a value or not) that are also accepted after the command
+_GLOBALS = {"--data-dir": True, "--no-reference": False}
+
+
+def _globals_first(args: list[str]) -> list[str]:
+    """``admtrack status --data-dir X`` means ``admtrack --data-dir X status``: global options given after
+    the command are moved before it (up to a ``--``, after which everything is an argument)."""
+    head: list[str] = []
+    i = 0
+    while i < len(args) and args[i].startswith("-"):  # global options before the command
+        takes_value = _GLOBALS.get(args[i], False)
+        head.append(args[i])
+        if takes_value and i + 1 < len(args):
+            head.append(args[i + 1])
+            i += 1
+        i += 1
+    if i >= len(args):
+        return args
+    moved: list[str] = []
+    rest: list[str] = [args[i]]
+    i += 1
+    while i < len(args):
+        arg = args[i]
+        name = arg.split("=", 1)[0]
+        if arg == "--":
+            rest += args[i:]
+            break
+        if name in _GLOBALS:
+            moved.append(arg)
+            if _GLOBALS[name] and "=" not in arg and i + 1 < len(args):
+                moved.append(args[i + 1])
+                i += 1
+        else:
+            rest.append(arg)
+        i += 1
+    return head + moved + rest
 
 
 def _flush_quietly() -> None:

@@ -131,6 +131,10 @@ class Context:
         ind = text.strip()
         if ind not in self.plan.indicators:
             err = UsageError if usage else AdmError
+            target = self.plan.target_by_id.get(ind)
+            if target is not None:
+                raise err(f"indicator: {ind!r} is a target, not an indicator; it measures the indicator "
+                          f"{target.indicator!r}")
             raise err(f"indicator: unknown indicator {text!r} (see `admtrack targets`)")
         return ind
 

@@ -1,0 +1,43 @@
+"""Help, option spellings and hints a newcomer meets in the first hour (issue 12)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import assert_clean_error
+
+
+@pytest.mark.parametrize("command", ["status", "gaps", "history", "export", "record", "retract", "targets",
+                                     "states", "check", "init"])
+def test_help_speaks_words_not_python_types(adm, command):
+    r = adm.ok(command, "--help", data_dir=None)
+    for python_type in ("<list[str]>", "<int range>", "markdow n"):
+        assert python_type not in r.out, (command, python_type)
+    assert "Example" in r.out
+
+
+def test_global_options_are_accepted_after_the_command(adm, tmp_path):
+    folder = tmp_path / "elsewhere"
+    adm.ok("record", "VNM", "gdp", "2024", "476.4", "--source", "x", data_dir=None)  # the env data folder
+    r = adm.ok("export", "-f", "json", "--data-dir", str(folder), "--no-reference", data_dir=None)
+    assert r.json["observations"] == []
+
+
+@pytest.mark.parametrize("spelling", ["cagr-ratio", "cagr_ratio", "CAGR-Ratio"])
+def test_method_accepts_both_spellings(adm, spelling):
+    assert adm.ok("status", "--method", spelling, "-f", "json").json["schema"] == "admtrack.status/1"
+
+
+@pytest.mark.parametrize("spelling", ["limited-progress", "limited_progress", "LIMITED-PROGRESS"])
+def test_fail_on_accepts_both_spellings(adm, spelling):
+    assert adm("status", "--fail-on", spelling).code in (0, 3)
+
+
+def test_unknown_status_lists_the_choices(adm):
+    r = adm("status", "--fail-on", "bad")
+    assert_clean_error(r, 2, contains=("on-track", "regressing"))
+
+
+def test_a_target_id_given_as_an_indicator_names_its_indicator(adm, data_dir):
+    r = adm("history", "VNM", "productivity")
+    assert_clean_error(r, 1, contains=("is a target", "labour-productivity"))
