@@ -264,7 +264,7 @@ def test_reported_region_figure_nulls_the_contributions(adm):
     doc = gaps_json(adm)
     region = gap_row(doc, "digital-economy-share", REGION)
     assert region["basis"] == "reported"
-    assert region["latest"] == {"year": 2025, "value": 20, "source": "ASEAN Secretariat"}
+    assert region["latest"] == {"year": 2025, "value": 20, "source": "ASEAN Secretariat", "obs_status": None}
     assert region["gap"] == approx(10)
     assert all(c is None for c in _contributions(doc, "digital-economy-share").values())
     # the other targets keep theirs
