@@ -355,3 +355,18 @@ def test_prop_weighted_mean_of_identical_values(members, v, data):
     assert ry.value == approx(v, rel=1e-12, abs=1e-12)
     (ry,) = region_series(values, weights, members, "mean")
     assert ry.value == approx(v, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("rule", ["sum", "mean", "weighted_mean"])
+def test_overflow_gives_null_not_a_traceback(rule):
+    """1e308-sized figures: sums overflow; the numbers become null (with a note), never inf or an error."""
+    values = {"A": S({2024: 1e308, 2025: 1.7e308}), "B": S({2024: 1e308, 2025: 1.7e308})}
+    weights = {"A": S({2024: 1e308, 2025: 1e308}), "B": S({2024: 1e308, 2025: 1e308})}
+    ta = assess_target(values, weights, AB, level(1e308), rule)
+    for a in [ta.region, *ta.states.values()]:
+        for name in ("target", "progress", "attainment", "gap", "observed_rate", "required_rate", "projected",
+                     "anticipated", "shortfall", "contribution", "goal", "shortfall_share"):
+            v = getattr(a, name)
+            assert v is None or math.isfinite(v), (a.state, name, v)
+        assert a.latest is None or math.isfinite(a.latest.value)
+        assert (a.reason is None) == (a.status != INSUFFICIENT)

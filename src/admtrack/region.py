@@ -114,17 +114,20 @@ def _check(rule: str, weights: object) -> None:
 
 
 def _aggregate(rule: str, parts: Sequence[tuple[float, float | None]]) -> float | None:
-    """Apply the rule to (value, weight) pairs; None when undefined (no parts, zero total weight)."""
+    """Apply the rule to (value, weight) pairs; None when undefined (no parts, zero total weight) or
+    not a finite number (an overflow, only with absurd data)."""
     if not parts:
         return None
     if rule == "sum":
-        return fsum(x for x, _ in parts)
-    if rule == "mean":
-        return fsum(x for x, _ in parts) / len(parts)
-    total = fsum(w for _, w in parts)  # type: ignore[misc]
-    if total == 0:
-        return None
-    return fsum(w * x for x, w in parts) / total  # type: ignore[operator]
+        value = fsum(x for x, _ in parts)
+    elif rule == "mean":
+        value = fsum(x for x, _ in parts) / len(parts)
+    else:
+        total = fsum(w for _, w in parts)  # type: ignore[misc]
+        if total == 0:
+            return None
+        value = fsum(w * x for x, w in parts) / total  # type: ignore[operator]
+    return value if math.isfinite(value) else None
 
 
 def _year(
@@ -322,7 +325,9 @@ def _constant_composition(
         return insufficient(a, "no_base_year", f"no observation in or after {goal.baseline_year} for "
                             + ", ".join(missing))
     x_B = _aggregate(rule, [(bases[m].value, w) for m, (_p, w) in C.items()])  # type: ignore[union-attr]
-    assert x_B is not None  # the same weights gave the latest value
+    if x_B is None:  # the same weights gave the latest value: only an overflow gets here
+        fill_levels(a, goal, None, last.point, _region_goal(goal, rule, last.coverage, None))
+        return insufficient(a, "no_data", "matched baseline not computable (overflow)")
     base = Point(max(b.year for b in bases.values()), x_B,  # type: ignore[union-attr]
                  f"matched: {rule} of the baselines of {len(C)} states")
     target = _region_goal(goal, rule, last.coverage, base)
@@ -349,7 +354,8 @@ def _constant_composition(
     if not spans:
         return insufficient(a, "no_trend", "no state of the latest value has a trend (2 observations within 5 years)")
     projected = _aggregate(rule, parts)
-    assert projected is not None
+    if projected is None:
+        return insufficient(a, "no_trend", "projection not computable (overflow)")
     a.trend = TrendSpan(min(f for f, _ in spans), max(t for _, t in spans), len(years))
     rate, linear = pace(last.value, projected, Y - last.year)
     a.observed_rate = _finite(rate)
