@@ -64,9 +64,9 @@ def status_text(a, *, short: bool = False, symbol_only: bool = False) -> Text:
     §5.7), with ``*`` when its trend rests on 2 points."""
     sym, style = SYMBOL.get(a.status, ("?", ""))
     mark = trend_mark(a)
-    if symbol_only:
+    if symbol_only and a.reason is None:
         return Text(sym + mark, style=style)
-    label = status_label(a.status, a.reason, SHORT if short else LABEL)
+    label = status_label(a.status, a.reason, SHORT if short or symbol_only else LABEL)
     return Text(f"{sym} {label}{mark}", style=style)
 
 
