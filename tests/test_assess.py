@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "src"))
 
 from admtrack.assess import assess, find_baseline, goal_target, sorted_points, status_rank
-from admtrack.model import INSUFFICIENT, STATUS_ORDER, Goal, Point, Thresholds
+from admtrack.model import INSUFFICIENT, STATUS_ORDER, Goal, Point, Thresholds, TrendSpan
 
 approx = pytest.approx
 B, Y = 2025, 2030
@@ -26,7 +26,7 @@ FLOAT_FIELDS = (
 )  # fmt: skip
 
 
-def level(value: float, direction: str = "increase") -> Goal:
+def level(value: float | None, direction: str = "increase") -> Goal:
     return Goal("level", direction, value, None, B, Y)
 
 
@@ -90,7 +90,8 @@ def test_level_increase_compound():
     assert a.gap == approx(20)
     assert a.years_left == 3
     assert a.required_rate == approx(2 ** (1 / 3) - 1)
-    assert a.trend_from == 2023
+    assert a.trend == TrendSpan(2023, 2027, 3)
+    assert a.reason is None
     assert a.observed_rate == approx(2**0.25 - 1)
     assert a.projected == approx(20 * 2**0.75)
     assert a.anticipated == approx((20 * 2**0.75 - 16) / 24)  # 0.7348
@@ -175,15 +176,44 @@ def test_target_equals_baseline():
 
 
 def test_baseline_beyond_target_falling_series_is_not_on_track():
-    # x_B = 32 already above T = 30; the latest fell to 29 and keeps falling
+    # SPEC §5.6: x_B = 32 already above T = 30; the latest fell to 29 and keeps falling
     a = assess(pts({2024: 34, 2025: 32, 2026: 29}), level(30), state="X")
-    assert a.anticipated > 0.95  # the literal formula reads this as on track ...
-    assert a.status == "regressing"  # ... the status does not
+    assert a.progress is None and a.anticipated is None  # T − x_B points the wrong way
+    assert any("§5.6" in n for n in a.notes)
+    assert a.status == "regressing"
+    # the example: a baseline of 55 against a target of 50, now 45 and falling (was "498%")
+    b = assess(pts({2025: 55, 2026: 45}), level(50), state="X")
+    assert b.status == "regressing" and b.progress is None and b.anticipated is None
+    # baseline beyond, latest not, projection back beyond the target: on_track
+    c = assess(pts({2022: 20, 2025: 32, 2026: 29}), level(30), state="X")
+    assert c.projected > 30 and c.status == "on_track" and c.progress is None
+    # T = x_B is covered too
+    d = assess(pts({2025: 30, 2026: 29}), level(30), state="X")
+    assert d.progress is None and d.status == "regressing"
+
+
+def test_reason_on_every_insufficient_assessment():
+    assert assess([], level(30), state="X").reason == "no_data"
+    assert assess([], level(30), state="X").target == 30  # a level target names its value
+    assert assess([], relative(1.5), state="X").target is None
+    assert assess(pts({2024: 1, 2025: 2}), level(None), state="X").reason == "no_target"
+    assert assess(pts({2025: 2}), level(30), state="X").reason == "no_trend"
+    assert assess(pts({2025: 2, 2026: 3}), level(30), state="X").reason is None
+    cagr = dict(method="cagr-ratio")
+    assert assess(pts({2023: 2, 2024: 3}), level(30), state="X", **cagr).reason == "no_base_year"
+    assert assess(pts({2024: 2, 2025: 3}), level(30), state="X", **cagr).reason == "one_year"
+    assert assess(pts({2025: 2, 2026: 3}), level(30), state="X", **cagr).reason is None
+
+
+def test_explicit_target_overrides_the_goal():
+    a = assess(pts({2025: 10, 2026: 12}), level(1000), state="X", target=20)
+    assert a.target == 20 and a.gap == 8 and a.progress == approx(0.2)
+    assert assess([], level(1000), state="X", target=20).target == 20
 
 
 def test_trend_window_bounds():
     # [t − 5, t] is inclusive
-    assert assess(pts({2020: 10, 2025: 12}), level(30), state="X").trend_from == 2020
+    assert assess(pts({2020: 10, 2025: 12}), level(30), state="X").trend == TrendSpan(2020, 2025, 2)
     a = assess(pts({2019: 10, 2025: 12}), level(30), state="X")
     assert a.status == INSUFFICIENT and a.observed_rate is None
 
@@ -192,9 +222,9 @@ def test_insufficient_still_fills_levels():
     a = assess(pts({2025: 20}), level(30), state="X")
     assert a.status == INSUFFICIENT
     assert a.baseline.value == 20 and a.latest.value == 20 and a.target == 30
-    assert a.gap == 10 and a.attainment == approx(2 / 3) and a.progress == 0
+    assert a.gap == 10 and a.attainment == approx(2 / 3) and a.progress == 0 and a.reason == "no_trend"
     assert a.required_rate == approx(1.5**0.2 - 1) and a.years_left == 5
-    assert a.observed_rate is a.projected is a.anticipated is a.shortfall is a.trend_from is None
+    assert a.observed_rate is a.projected is a.anticipated is a.shortfall is a.trend is None
     # insufficient comes before achieved
     assert assess(pts({2025: 35}), level(30), state="X").status == INSUFFICIENT
 
@@ -256,7 +286,7 @@ def cagr(points, goal, **kw):
 
 def test_cagr_level_increase():
     a = cagr(pts({2024: 8, 2025: 10, 2027: 12}), level(30))
-    assert a.baseline.year == 2025 and a.trend_from == 2025
+    assert a.baseline.year == 2025 and a.trend.from_year == 2025
     obs, req = 1.2**0.5 - 1, 3**0.2 - 1
     assert a.observed_rate == approx(obs)
     assert a.required_rate == approx(req)

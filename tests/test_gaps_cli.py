@@ -15,8 +15,6 @@ from hypothesis import strategies as st
 from conftest import STATES, YEAR
 from fixtures_report import (
     ANSI,
-    ASSESSMENT_EXTRA_KEYS,
-    ASSESSMENT_KEYS,
     NUMBER_FIELDS,
     REGION,
     STATUSES,
@@ -40,7 +38,11 @@ from fixtures_report import (
 
 approx = pytest.approx
 
-ROW_KEYS = {"target_id"} | ASSESSMENT_KEYS | {"years_left", "shortfall", "contribution"}
+#: SPEC §4 ASSESSMENT keys (v2: with §5.7's reason and trend)
+ASSESSMENT_KEYS = {"state", "baseline", "latest", "target", "progress", "attainment", "gap", "observed_rate",
+                   "required_rate", "projected", "anticipated", "status", "reason", "trend", "coverage"}
+ASSESSMENT_EXTRA_KEYS = {"years_left", "shortfall", "ratio", "basis", "carried_forward"}
+ROW_KEYS = {"target_id"} | ASSESSMENT_KEYS | {"years_left", "shortfall", "shortfall_share", "contribution"}
 ROW_EXTRA_KEYS = (ASSESSMENT_EXTRA_KEYS - {"years_left", "shortfall"}) | {"unit"}  # unit: the target's unit
 AGGREGATED_RULES = {  # SPEC §2.1: targets whose region value is a sum or weighted mean
     "digital-economy-share": "weighted_mean",
@@ -74,7 +76,14 @@ def test_gaps_json_document(adm):
     for r in rows:
         keys = set(r)
         assert ROW_KEYS <= keys, (r["target_id"], r["state"], ROW_KEYS - keys)
-        assert keys <= ROW_KEYS | ROW_EXTRA_KEYS, (r["target_id"], r["state"], keys - ROW_KEYS - ROW_EXTRA_KEYS)
+        extra = {"goal"} if (r["target_id"], r["state"]) == ("digital-economy-value-added", REGION) else set()
+        assert extra <= keys
+        assert keys <= ROW_KEYS | ROW_EXTRA_KEYS | extra, (r["target_id"], r["state"], keys - ROW_KEYS - ROW_EXTRA_KEYS)
+        # SPEC §5.7: shortfall_share = shortfall / |target|, null when the target is 0 or the shortfall null
+        if r["shortfall"] is None or not r["target"]:
+            assert r["shortfall_share"] is None
+        else:
+            assert r["shortfall_share"] == approx(r["shortfall"] / abs(r["target"]), rel=1e-12)
         assert r["status"] in STATUSES
         for k in NUMBER_FIELDS:
             assert r.get(k) is None or is_number(r[k]), (r["target_id"], r["state"], k, r[k])
@@ -84,7 +93,8 @@ def test_gaps_json_document(adm):
             assert r["coverage"] is None
         if r["latest"] is None:
             assert r["status"] == "insufficient_data"
-            assert all(r[k] is None for k in ("gap", "years_left", "shortfall", "contribution", "target"))
+            assert all(r[k] is None for k in ("gap", "years_left", "shortfall", "contribution"))
+            assert r["reason"] in ("no_data", "low_coverage")
 
 
 def test_gaps_rows_carry_the_status_assessments(adm, busy):
@@ -99,7 +109,8 @@ def test_gaps_rows_carry_the_status_assessments(adm, busy):
 # ==== order: worst first (SPEC §4) ================================================================
 
 def _sort_size(r) -> float:
-    return r["shortfall"] if r["shortfall"] is not None else r["gap"]
+    """SPEC §5.7: rows of any unit rank by shortfall_share; rows without one come last in their status."""
+    return -math.inf if r["shortfall_share"] is None else r["shortfall_share"]
 
 
 def _check_order(rows):
@@ -108,17 +119,10 @@ def _check_order(rows):
     assert all(r["status"] == "insufficient_data" for r in rows[n:]), "insufficient_data rows come last"
     ranks = [WORST_FIRST.index(r["status"]) for r in assessed]
     assert ranks == sorted(ranks), [r["status"] for r in assessed]
-    # within a status, the largest shortfall (else gap) first; compared between rows of the same unit
+    # within a status, the largest shortfall_share first, whatever the unit (SPEC §4, §5.7)
     for status in WORST_FIRST:
-        for unit in set(UNITS.values()):
-            sizes = [_sort_size(r) for r in assessed if r["status"] == status and UNITS[r["target_id"]] == unit]
-            assert all(s is not None for s in sizes)
-            assert sizes == sorted(sizes, reverse=True), (status, unit, sizes)
-    # and within one target (one unit and one scale), strictly by shortfall / gap
-    for tid in TARGET_IDS:
-        for status in WORST_FIRST:
-            sizes = [_sort_size(r) for r in assessed if r["status"] == status and r["target_id"] == tid]
-            assert sizes == sorted(sizes, reverse=True), (tid, status, sizes)
+        sizes = [_sort_size(r) for r in assessed if r["status"] == status]
+        assert sizes == sorted(sizes, reverse=True), (status, sizes)
 
 
 def test_rows_worst_first_on_the_bundled_data(adm):
@@ -202,19 +206,33 @@ def test_contributions_sum_to_the_region_gap(adm, tmp_path, data):
     assert checked >= (3 if data == "bundled" else 5)
 
 
-def test_sum_contributions_by_hand(adm):
-    """digital-economy-value-added (sum, coverage by GDP): T × w_i / Σw − x_i with w = GDP of 2024."""
+def test_sum_fair_shares_and_contributions_by_hand(adm):
+    """digital-economy-value-added (sum, coverage by GDP), SPEC §5.5: each state's own goal is its fair
+    share T × GDP_i(2024) / Σ GDP(2024) of all 11 members (2024: the region's latest year); the region
+    is held against the covered goal Σ fair shares of the 5 reporters; contribution_i = fair share − x_i."""
     doc = gaps_json(adm)
     latest = {"VNM": 2024, "MYS": 2023, "SGP": 2023, "PHL": 2023, "THA": 2022}
     x = {s: ref(s, "digital-economy-share", y) / 100 * ref(s, "gdp", y) for s, y in latest.items()}
-    w = {s: ref(s, "gdp", 2024) for s in latest}
+    gdp = {s: ref(s, "gdp", 2024) for s in STATES}
+    fair = {s: 1000 * gdp[s] / sum(gdp.values()) for s in STATES}
+    assert sum(fair.values()) == approx(1000)
     contrib = _contributions(doc, "digital-economy-value-added")
     for s in STATES:
+        row = gap_row(doc, "digital-economy-value-added", s)
+        assert row["target"] == approx(fair[s], rel=1e-12), s  # also for states without data
         if s in latest:
-            assert contrib[s] == approx(1000 * w[s] / sum(w.values()) - x[s], rel=1e-9), s
+            assert contrib[s] == approx(fair[s] - x[s], rel=1e-9), s
+            assert row["gap"] == approx(fair[s] - x[s], rel=1e-9), s
         else:
             assert contrib[s] is None, s  # IDN's 2020 share is too old; the others have none
-    assert gap_row(doc, "digital-economy-value-added", REGION)["gap"] == approx(1000 - sum(x.values()), rel=1e-12)
+    region = gap_row(doc, "digital-economy-value-added", REGION)
+    covered = sum(fair[s] for s in latest)
+    assert region["target"] == approx(covered, rel=1e-12) and region["goal"] == 1000
+    assert region["gap"] == approx(covered - sum(x.values()), rel=1e-12)
+    # Thailand is asked for its fair share, not for half of the bloc's gap
+    assert contrib["THA"] == approx(fair["THA"] - x["THA"]) and contrib["THA"] < fair["THA"]
+    # Timor-Leste's own goal is a few hundred million dollars, not US$1 trillion
+    assert gap_row(doc, "digital-economy-value-added", "TLS")["target"] < 1
 
 
 def test_weighted_mean_contributions_by_hand(adm):
@@ -226,15 +244,15 @@ def test_weighted_mean_contributions_by_hand(adm):
     for s, y in latest.items():
         expected = w[s] * (30 - ref(s, "digital-economy-share", y)) / sum(w.values())
         assert contrib[s] == approx(expected, rel=1e-9), s
-    # productivity: every state, weights = labour force 2025, T = 2.5 × the region's 2025 value
+    # productivity: every state, weights = labour force 2025, each state's own goal 2.5 × its own 2025 value
     lf = {s: ref(s, "labour-force", 2025) for s in STATES}
-    x_region = 1e9 * sum(ref(s, "gdp", 2025) for s in STATES) / sum(lf.values())
     contrib = _contributions(doc, "productivity")
     for s in STATES:
-        expected = lf[s] * (2.5 * x_region - productivity(s, 2025)) / sum(lf.values())
+        expected = lf[s] * (2.5 * productivity(s, 2025) - productivity(s, 2025)) / sum(lf.values())
         assert contrib[s] == approx(expected, rel=1e-9), s
-    # Singapore's GDP per worker is above the region's target: it pulls the region forward
-    assert contrib["SGP"] < 0
+        assert gap_row(doc, "productivity", s)["target"] == approx(2.5 * productivity(s, 2025), rel=1e-12)
+    # Singapore is as far from its own ×2.5 as anyone: it holds the region back too
+    assert contrib["SGP"] > 0
 
 
 def test_mean_and_decrease_contributions(adm, busy):
@@ -264,7 +282,7 @@ def test_reported_region_figure_nulls_the_contributions(adm):
     doc = gaps_json(adm)
     region = gap_row(doc, "digital-economy-share", REGION)
     assert region["basis"] == "reported"
-    assert region["latest"] == {"year": 2025, "value": 20, "source": "ASEAN Secretariat"}
+    assert region["latest"] == {"year": 2025, "value": 20, "source": "ASEAN Secretariat", "obs_status": None}
     assert region["gap"] == approx(10)
     assert all(c is None for c in _contributions(doc, "digital-economy-share").values())
     # the other targets keep theirs
@@ -378,7 +396,7 @@ def test_gaps_markdown(adm, busy):
 
 
 def test_gaps_table(adm, monkeypatch, busy):
-    terminal_env(monkeypatch, columns=120)
+    terminal_env(monkeypatch, columns=140)  # wide enough for targets named in full
     out = adm.ok("gaps").out
     assert ANSI not in out
     assert "ASEAN" in out and "LAO" in out
@@ -387,6 +405,12 @@ def test_gaps_table(adm, monkeypatch, busy):
     first = lambda needle: next(i for i, ln in enumerate(lines) if needle(ln))  # noqa: E731
     assert first(lambda ln: "productivity" in ln and " LAO " in ln) < first(lambda ln: "productivity" in ln
                                                                              and " SGP " in ln)
+    # the covered goal of the value-added target beside the plan's, and the states' fair shares (SPEC §5.5)
+    dva = [ln for ln in lines if ln.startswith("digital-economy-value-added")]
+    assert any(" ASEAN " in ln and " of $1.00tn" in ln for ln in dva)
+    assert any(" TLS " in ln for ln in dva) and not any(" TLS " in ln and "$1.00tn" in ln for ln in dva)
+    # insufficient_data says why; 2-point trends are marked
+    assert "no data" in out and "*" in out
 
 
 # ==== property: contributions and order on random member data (SPEC §4, §5.5) =====================

@@ -16,8 +16,8 @@ except ImportError:  # pragma: no cover
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "src"))
 
 from admtrack.assess import assess
-from admtrack.model import INSUFFICIENT, REGION, Coverage, Goal, Point
-from admtrack.region import assess_region, region_series
+from admtrack.model import INSUFFICIENT, REGION, Coverage, Goal, Point, TrendSpan
+from admtrack.region import assess_target, region_series
 
 approx = pytest.approx
 B, Y = 2025, 2030
@@ -40,6 +40,12 @@ def flat(value: float, years=range(2019, 2026)) -> list[Point]:
 
 
 AB = ["A", "B"]
+
+
+def assess_region(values, weights, members, goal, rule, **kw):
+    """The region's assessment and each member's contribution (SPEC §5.5), via :func:`assess_target`."""
+    ta = assess_target(values, weights, members, goal, rule, **kw)
+    return ta.region, {m: ta.states[m].contribution for m in members}
 
 
 # --------------------------------------------------------------------------- rules and coverage
@@ -184,7 +190,9 @@ def test_region_assessment_weighted_mean_bottom_up():
     assert a.projected == approx(projected)
     assert a.observed_rate == approx((projected / 25) ** (1 / 5) - 1)
     assert a.anticipated == approx((projected - 25) / (30 - 25))
-    assert a.trend_from == 2020
+    # matched baseline: A 20 (2025), B 40 (2025), C 5 (2023, its latest before B), weights 1, 3, 2
+    assert a.baseline == Point(2025, approx(25), a.baseline.source)
+    assert a.trend == TrendSpan(2020, 2025, 3)  # A's window 2020–2025, B's 2024–2025: years 2020, 2024, 2025
     assert a.status == "on_track"
     # contributions: w_i (T − x_i) / Σw
     assert contrib == approx({"A": 1 * 10 / 6, "B": 3 * -10 / 6, "C": 2 * 25 / 6})
@@ -200,12 +208,13 @@ def test_state_dropping_out_is_not_growth():
     assert ys[2026] == 50  # A gone: only B (coverage 0.5)
     a, contrib = assess_region(values, None, AB, level(60), "mean")
     assert a.latest == Point(2028, 50, a.latest.source)
-    assert a.baseline.value == 30
+    # constant composition: C = {B}, so the baseline is B's own (50), not the 2025 region value (30)
+    assert a.baseline.value == 50 and a.progress == 0
     # bottom-up: B's own projection is flat; the region's x_t is 50 → no growth
     assert a.projected == approx(50)
     assert a.observed_rate == approx(0)
-    assert a.anticipated == approx(20 / 30)
-    assert a.status == "acceleration_needed"
+    assert a.anticipated == approx(0)
+    assert a.status == "limited_progress"
     # a region-level trend would have read A's exit as growth and called it on track
     naive = assess([ry.point for ry in series], level(60), state=REGION)
     assert naive.observed_rate > 0.1 and naive.status == "on_track"
@@ -218,20 +227,26 @@ def test_state_dropping_out_sum():
     a, _ = assess_region(values, None, AB, level(200), "sum")
     assert a.latest.year == 2027 and a.latest.value == 10
     assert a.projected == approx(10) and a.observed_rate == approx(0)
+    # the covered goal: B's fair share of 200 (no weight indicator: T / n)
+    assert a.target == approx(100) and a.goal == 200 and a.baseline.value == 10
 
 
 def test_region_insufficient_without_any_state_trend():
     values = {"A": S({2025: 10}), "B": S({2025: 20})}
     a, contrib = assess_region(values, None, AB, level(30), "mean")
     assert a.status == INSUFFICIENT
-    assert a.latest.value == 15 and a.gap == 15 and a.projected is None
+    assert a.latest.value == 15 and a.gap == 15 and a.projected is None and a.reason == "no_trend"
     assert contrib == {"A": 10.0, "B": 5.0}  # contributions need no trend
 
 
 def test_region_without_any_value():
     a, contrib = assess_region({}, None, AB, level(30), "mean")
     assert a.status == INSUFFICIENT and a.latest is None and a.coverage is None
+    assert a.reason == "no_data" and a.target == 30  # a level target names its value
     assert contrib == {"A": None, "B": None}
+    # figures, but no year reaches the minimum coverage
+    a, _ = assess_region({"A": S({2025: 1})}, None, ["A", "B", "C"], level(30), "mean")
+    assert a.reason == "low_coverage" and a.latest is None
 
 
 def test_region_relative_target_uses_region_baseline():
@@ -241,7 +256,9 @@ def test_region_relative_target_uses_region_baseline():
     assert a.latest.value == approx(220)
     assert a.progress == approx(20 / 300)
     assert a.projected == approx(220 * 1.1**1.5)
-    assert contrib == approx({"A": (500 - 110) / 2, "B": (500 - 330) / 2})
+    # each state against its own goal: its own baseline × 2.5
+    assert contrib == approx({"A": (250 - 110) / 2, "B": (750 - 330) / 2})
+    assert sum(contrib.values()) == approx(a.gap)
 
 
 def test_contributions_rules():
@@ -253,13 +270,14 @@ def test_contributions_rules():
     assert c == {"A": approx(5.0), "B": approx(7.5), "C": None}
     _, c = assess_region(values, weights, members, level(30), "mean")
     assert c == {"A": approx(10.0), "B": approx(5.0), "C": None}
-    # sum with a weight indicator: T·w_i/Σw − x_i over the contributing states
+    # sum with a weight indicator: fair share T·w_i/Σw (over all members) − x_i
     a, c = assess_region(values, weights, members, level(100), "sum")
-    assert a.gap == approx(70)
+    assert a.target == approx(100) and a.gap == approx(70)  # C's weight is 0: A and B cover it all
     assert c == {"A": approx(15.0), "B": approx(55.0), "C": None}
-    # sum without: T/n − x_i
-    _, c = assess_region(values, None, members, level(100), "sum", min_coverage=0.5)
-    assert c == {"A": approx(40.0), "B": approx(30.0), "C": None}
+    # sum without: T/n − x_i; the region is held against the covered goal 2/3 × T
+    a, c = assess_region(values, None, members, level(100), "sum", min_coverage=0.5)
+    assert a.target == approx(200 / 3) and a.goal == 100
+    assert c == {"A": approx(100 / 3 - 10), "B": approx(100 / 3 - 20), "C": None}
     # decrease: signs flip
     a, c = assess_region(values, weights, members, level(5, "decrease"), "weighted_mean")
     assert a.gap == approx(12.5)
@@ -337,3 +355,18 @@ def test_prop_weighted_mean_of_identical_values(members, v, data):
     assert ry.value == approx(v, rel=1e-12, abs=1e-12)
     (ry,) = region_series(values, weights, members, "mean")
     assert ry.value == approx(v, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("rule", ["sum", "mean", "weighted_mean"])
+def test_overflow_gives_null_not_a_traceback(rule):
+    """1e308-sized figures: sums overflow; the numbers become null (with a note), never inf or an error."""
+    values = {"A": S({2024: 1e308, 2025: 1.7e308}), "B": S({2024: 1e308, 2025: 1.7e308})}
+    weights = {"A": S({2024: 1e308, 2025: 1e308}), "B": S({2024: 1e308, 2025: 1e308})}
+    ta = assess_target(values, weights, AB, level(1e308), rule)
+    for a in [ta.region, *ta.states.values()]:
+        for name in ("target", "progress", "attainment", "gap", "observed_rate", "required_rate", "projected",
+                     "anticipated", "shortfall", "contribution", "goal", "shortfall_share"):
+            v = getattr(a, name)
+            assert v is None or math.isfinite(v), (a.state, name, v)
+        assert a.latest is None or math.isfinite(a.latest.value)
+        assert (a.reason is None) == (a.status != INSUFFICIENT)

@@ -20,8 +20,6 @@ from conftest import STATES, YEAR, assert_clean_error
 from fixtures_report import (
     ANSI,
     ASSESSED_ON_BUNDLED,
-    ASSESSMENT_EXTRA_KEYS,
-    ASSESSMENT_KEYS,
     BEST_FIRST,
     NOT_ASSESSED_ON_BUNDLED,
     NUMBER_FIELDS,
@@ -51,6 +49,12 @@ from fixtures_report import (
 )
 
 approx = pytest.approx
+
+#: SPEC §4 ASSESSMENT keys (v2: with §5.7's reason and trend); ``goal`` only for the region of a sum target
+ASSESSMENT_KEYS = {"state", "baseline", "latest", "target", "progress", "attainment", "gap", "observed_rate",
+                   "required_rate", "projected", "anticipated", "status", "reason", "trend", "coverage"}
+ASSESSMENT_EXTRA_KEYS = {"years_left", "shortfall", "ratio", "basis", "carried_forward"}
+REASONS = {"no_data", "no_target", "no_trend", "low_coverage", "no_base_year", "one_year"}
 
 
 # ==== the document on the bundled data alone (SPEC §4) ============================================
@@ -110,10 +114,17 @@ def test_every_assessment_has_exactly_the_spec_keys(bundled):
     for tid, a in all_assessments(bundled):
         keys = set(a)
         assert ASSESSMENT_KEYS <= keys, (tid, a["state"], ASSESSMENT_KEYS - keys)
-        assert keys <= ASSESSMENT_KEYS | ASSESSMENT_EXTRA_KEYS, (tid, a["state"], keys - ASSESSMENT_KEYS)
+        extra = {"goal"} if a["state"] == REGION and tid == "digital-economy-value-added" else set()
+        assert keys <= ASSESSMENT_KEYS | ASSESSMENT_EXTRA_KEYS | extra, (tid, a["state"], keys - ASSESSMENT_KEYS)
+        assert extra <= keys
         assert a["status"] in STATUSES
         assert a["baseline"] is None or set(a["baseline"]) == {"year", "value"}
-        assert a["latest"] is None or set(a["latest"]) == {"year", "value", "source"}
+        assert a["latest"] is None or set(a["latest"]) == {"year", "value", "source", "obs_status"}
+        # SPEC §5.7: a reason exactly when insufficient_data; a trend {from, to, points} or null
+        assert (a["reason"] in REASONS) == (a["status"] == "insufficient_data"), (tid, a["state"])
+        assert a["reason"] is None or a["reason"] in REASONS
+        tr = a["trend"]
+        assert tr is None or (set(tr) == {"from", "to", "points"} and tr["from"] < tr["to"] and tr["points"] >= 2)
         if a["state"] == REGION:
             cov = a["coverage"]
             if cov is not None:
@@ -145,12 +156,19 @@ def test_numbers_are_json_numbers_not_strings(bundled, adm):
 def test_states_without_data_are_insufficient_with_nulls_not_zeros(bundled):
     empty = [(tid, a) for tid, a in all_assessments(bundled) if a["latest"] is None]
     assert len(empty) >= 30  # most targets have no data on the bundled figures alone
+    heads = {t["id"]: t for t in bundled["targets"]}
     for tid, a in empty:
         assert a["status"] == "insufficient_data", (tid, a["state"])
+        assert a["reason"] in ({"no_data", "low_coverage"} if a["state"] == REGION else {"no_data"})
         assert a["baseline"] is None
         for k in NUMBER_FIELDS:
-            if k in a:
+            if k in a and k != "target":
                 assert a[k] is None, (tid, a["state"], k, a[k])
+        # a level target names its value even without data (a relative one cannot: no baseline)
+        if heads[tid]["kind"] == "relative":
+            assert a["target"] is None
+        elif tid != "digital-economy-value-added":  # a sum: each state's fair share (test_gaps_cli)
+            assert a["target"] == heads[tid]["value"], (tid, a["state"])
     # every member state is listed for every target, with or without data (SPEC §4)
     for tid in NOT_ASSESSED_ON_BUNDLED:
         t = target_doc(bundled, tid)
@@ -259,19 +277,22 @@ def test_digital_economy_value_added_region_by_hand(bundled):
     x = sum(v / 100 * ref(s, "gdp", yr) for s, (yr, v) in parts.items())
     share = sum(ref(s, "gdp", y) for s in parts) / sum(ref(s, "gdp", y) for s in STATES)
     projected = sum(trend_projection(_dva_series(s))[1] for s in parts)
-    anticipated = (projected - x) / (1000 - x)
+
+    covered = 1000 * share  # SPEC §5.5: the covered goal T_c = T × weight_share(t)
+    anticipated = (projected - x) / (covered - x)
 
     assert r["latest"]["year"] == y and r["latest"]["value"] == approx(x, rel=1e-12)
-    assert r["baseline"] == {"year": y, "value": approx(x, rel=1e-12)}  # no 2025 value: the latest before B
-    assert r["target"] == 1000
-    assert r["gap"] == approx(1000 - x, rel=1e-12)
-    assert r["attainment"] == approx(x / 1000, rel=1e-12)
+    # matched baseline: each state's own §5.1 baseline (no 2025 figures: its latest before B) = x here
+    assert r["baseline"] == {"year": y, "value": approx(x, rel=1e-12)}
+    assert r["target"] == approx(covered, rel=1e-12) and r["goal"] == 1000
+    assert r["gap"] == approx(covered - x, rel=1e-12)
+    assert r["attainment"] == approx(x / covered, rel=1e-12)
     assert r["coverage"] == {"states": 5, "of": 11, "weight_share": approx(share, rel=1e-12)}
     assert sorted(r["carried_forward"]) == ["MYS", "PHL", "SGP", "THA"]
     assert r["basis"] == "aggregated"
     assert r["projected"] == approx(projected, rel=1e-9)
     assert r["observed_rate"] == approx(cagr(x, projected, TARGET_YEAR - y), rel=1e-9)
-    assert r["required_rate"] == approx(cagr(x, 1000, TARGET_YEAR - y), rel=1e-9)
+    assert r["required_rate"] == approx(cagr(x, covered, TARGET_YEAR - y), rel=1e-9)
     assert r["anticipated"] == approx(anticipated, rel=1e-9)
     assert r["status"] == by_cutoffs(anticipated)
     assert r["years_left"] == 6
@@ -392,7 +413,7 @@ def test_a_series_that_reaches_the_target_is_achieved(adm):
     a = state_doc(status_json(adm), "digital-economy-share", "VNM")
     assert a["status"] == "achieved"
     assert a["baseline"] == {"year": 2025, "value": 20}
-    assert a["latest"] == {"year": 2026, "value": 31, "source": "GSO 2027"}
+    assert a["latest"] == {"year": 2026, "value": 31, "source": "GSO 2027", "obs_status": None}
     assert a["progress"] == approx(11 / 10)
     assert a["attainment"] == approx(31 / 30)
     assert a["gap"] == approx(-1)
@@ -479,7 +500,7 @@ def test_a_recorded_value_wins_over_a_derived_one(adm):
     record(adm, "VNM", "digital-economy-value-added", 2024, 70, "MIC estimate")
     doc = status_json(adm)
     a = state_doc(doc, "digital-economy-value-added", "VNM")
-    assert a["latest"] == {"year": 2024, "value": 70, "source": "MIC estimate"}
+    assert a["latest"] == {"year": 2024, "value": 70, "source": "MIC estimate", "obs_status": None}
     x = 70 + sum(ref(s, "digital-economy-share", y) / 100 * ref(s, "gdp", y)
                  for s, y in {"MYS": 2023, "SGP": 2023, "PHL": 2023, "THA": 2022}.items())
     assert state_doc(doc, "digital-economy-value-added", REGION)["latest"]["value"] == approx(x, rel=1e-12)
@@ -578,7 +599,7 @@ def test_reported_region_figure(adm):
     doc = status_json(adm)
     r = state_doc(doc, "digital-economy-share", REGION)
     assert r["basis"] == "reported"
-    assert r["latest"] == {"year": 2025, "value": 20, "source": "ASEAN Secretariat"}
+    assert r["latest"] == {"year": 2025, "value": 20, "source": "ASEAN Secretariat", "obs_status": None}
     assert r["baseline"] == {"year": 2025, "value": 20}
     assert r["gap"] == approx(10)
     # the other targets are still aggregated from the member states

@@ -1,4 +1,4 @@
-"""Assessment of one series against one goal (SPEC §5.1–5.4).
+"""Assessment of one series against one goal (SPEC §5.1–5.4, §5.6, §5.7).
 
 Pure functions: no I/O, no printing, standard library only.
 
@@ -6,53 +6,57 @@ Notation (SPEC §5): target value ``T`` at target year ``Y``; baseline year ``B`
 latest observation ``x_t`` at year ``t``. "Better" means higher for ``increase`` and lower for
 ``decrease``.
 
-Choices made where the SPEC is silent (also listed in the module's callers' README):
+Choices made where the SPEC is silent (also listed in the README):
 
 * ``points`` must hold at most one observation per year; a duplicate year raises ``ValueError``
   (revisions are resolved by the caller). Order does not matter.
 * ``insufficient_data`` still carries every number that can be computed without a trend: baseline,
-  latest, target, progress, attainment, gap, required_rate and years_left. The trend fields
-  (observed_rate, projected, anticipated, shortfall, trend_from) are filled whenever the trend window
-  has two points, whatever the status (so an ``achieved`` series still shows where its trend leads).
+  latest, target, progress, attainment, gap, required_rate and years_left; a level target names its
+  value even for a series without data. The trend fields (observed_rate, projected, anticipated,
+  shortfall, trend) are filled whenever the trend window has two points, whatever the status (so an
+  ``achieved`` series still shows where its trend leads).
+* ``reason`` (SPEC §5.7), in this order: ``no_data``, ``no_target``, then ``no_trend``. A projection
+  that is not a number (only with absurd data: ∞ − ∞) also gives ``no_trend``, with a note.
 * ``years_left`` is ``Y − t`` as is (zero or negative once the target year is reached or passed);
   ``required_rate`` is null when ``Y − t ≤ 0``.
 * Projection when ``t > Y`` (data after the target year): the same formulas, which then give the
   trend's estimate at ``Y``.
-* **Baseline already at or better than the target** (``x_B`` at or better than ``T``, e.g. an increase
-  target of 30 with ``x_B = 32``) while the latest value is not: ``T − x_B`` then points the wrong way,
-  so ``anticipated`` (still reported, as the SPEC defines it) would read a falling series as
-  ``on_track``. The status uses the SPEC's ``T = x_B`` rule instead: ``on_track`` if the projection is
-  at or better than ``T``, else ``regressing``. For ``T = x_B`` this is exactly the SPEC's rule.
+* **Baseline at or better than the target** (SPEC §5.6, ``T = x_B`` included): ``progress`` and
+  ``anticipated`` are null with a note; after ``achieved`` the status is ``on_track`` when the
+  projection is at or better than ``T``, else ``regressing``.
 * Numbers that overflow (only with absurd data) are reported as null; the status is decided on the
-  unrounded (possibly infinite) values. A result that is not a number at all gives
-  ``insufficient_data`` with a note.
+  unrounded (possibly infinite) values.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .model import INSUFFICIENT, STATUSES, Assessment, Goal, Point, Thresholds
+from .model import INSUFFICIENT, STATUSES, Assessment, Goal, Point, Reason, Thresholds, TrendSpan
 
 __all__ = [
+    "TREND_YEARS",
     "Trend",
-    "assess",
-    "assess_levels",
     "apply_projection",
+    "assess",
+    "assess_cagr_ratio_from",
     "attainment",
+    "baseline_meets_target",
+    "cagr_base",
+    "fill_levels",
     "find_baseline",
+    "fsum",
     "gap",
     "goal_target",
+    "insufficient",
     "is_met",
     "pace",
-    "projection_status",
     "required_rate",
     "sorted_points",
     "status_rank",
     "trend",
-    "TREND_YEARS",
 ]
 
 #: The trend window reaches this many years back from the latest observation (SPEC §5.3).
@@ -90,14 +94,23 @@ def _finite(x: float | None) -> float | None:
     return float(x)
 
 
-def _better_or_equal(a: float, b: float, direction: str) -> bool:
-    """``a`` is at or better than ``b``."""
-    return a >= b if direction == "increase" else a <= b
+def fsum(xs: Iterable[float]) -> float:
+    """``math.fsum`` that gives ±inf (or nan) instead of raising when an intermediate sum overflows."""
+    items = list(xs)
+    try:
+        return math.fsum(items)
+    except (OverflowError, ValueError):
+        return sum(items, 0.0)
 
 
 def is_met(value: float, target: float, direction: str) -> bool:
     """``value`` is at or better than ``target`` (SPEC §5.4 ``achieved``)."""
-    return _better_or_equal(value, target, direction)
+    return value >= target if direction == "increase" else value <= target
+
+
+def baseline_meets_target(baseline: float, target: float, direction: str) -> bool:
+    """SPEC §5.6: x_B is already at or better than T (``T = x_B`` included)."""
+    return is_met(baseline, target, direction)
 
 
 def sorted_points(points: Sequence[Point]) -> list[Point]:
@@ -122,6 +135,11 @@ def find_baseline(points: Sequence[Point], baseline_year: int) -> Point | None:
         else:
             return before if before is not None else p
     return before
+
+
+def cagr_base(points: Sequence[Point], baseline_year: int) -> Point | None:
+    """SPEC §5.4 ``--method cagr-ratio``: the first observation at or after B (sorted points)."""
+    return next((p for p in points if p.year >= baseline_year), None)
 
 
 def goal_target(goal: Goal, baseline: Point | None) -> float | None:
@@ -172,9 +190,14 @@ class Trend:
 
     from_year: int  # f: first point of the window
     to_year: int  # t: the latest point
+    points: int  # observations in the window (SPEC §5.7)
     observed_rate: float  # per year: compound rate, or change per year when ``linear``
     projected: float  # the value projected to the target year (may be ±inf on overflow)
     linear: bool  # a value in the window is ≤ 0
+
+    @property
+    def span(self) -> TrendSpan:
+        return TrendSpan(self.from_year, self.to_year, self.points)
 
 
 def trend(points: Sequence[Point], target_year: int) -> Trend | None:
@@ -194,32 +217,10 @@ def trend(points: Sequence[Point], target_year: int) -> Trend | None:
     if all(p.value > 0 for p in window):
         rate = _pow(x_t / x_f, 1 / (t - f)) - 1
         projected = x_t * _pow(1 + rate, n) if n != 0 else x_t
-        return Trend(f, t, rate, projected, False)
+        return Trend(f, t, len(window), rate, projected, False)
     rate = (x_t - x_f) / (t - f)
     projected = x_t + rate * n if n != 0 else x_t
-    return Trend(f, t, rate, projected, True)
-
-
-def projection_status(
-    direction: str,
-    baseline: float,
-    target: float,
-    projected: float,
-    anticipated: float | None,
-    thresholds: Thresholds,
-) -> str:
-    """SPEC §5.4 step 3 (the series is known to have a trend and not to be achieved).
-
-    By ``anticipated`` against the cut-offs; when ``T = x_B`` — and, extending that rule, when the
-    baseline is already at or better than T — ``on_track`` if the projection is at or better than T,
-    else ``regressing``."""
-    if target == baseline or _better_or_equal(baseline, target, direction):
-        if math.isnan(projected):
-            return INSUFFICIENT
-        return "on_track" if _better_or_equal(projected, target, direction) else "regressing"
-    if anticipated is None or math.isnan(anticipated):
-        return INSUFFICIENT
-    return _by_cutoffs(anticipated, thresholds)
+    return Trend(f, t, len(window), rate, projected, True)
 
 
 def _by_cutoffs(value: float, thresholds: Thresholds) -> str:
@@ -232,52 +233,68 @@ def _by_cutoffs(value: float, thresholds: Thresholds) -> str:
     return "regressing"
 
 
-def _shortfall(projected: float, target: float, direction: str) -> float:
-    return max(0.0, gap(projected, target, direction))
-
-
-def _anticipated(projected: float, baseline: float, target: float) -> float | None:
-    if target == baseline:
-        return None
-    return (projected - baseline) / (target - baseline)
-
-
-def _fill_levels(a: Assessment, goal: Goal, baseline: Point | None, latest: Point, target: float | None) -> None:
-    """SPEC §5.2 fields from baseline, latest and target (whatever is computable)."""
-    a.latest = latest
-    a.baseline = baseline
-    a.target = _finite(target)
-    a.years_left = goal.target_year - latest.year
-    if target is None:
-        return
-    x_t = latest.value
-    a.gap = _finite(gap(x_t, target, goal.direction))
-    a.attainment = _finite(attainment(x_t, target, goal.direction))
-    if baseline is not None and target != baseline.value:
-        a.progress = _finite((x_t - baseline.value) / (target - baseline.value))
+def insufficient(a: Assessment, reason: Reason, note: str) -> Assessment:
+    """Mark ``a`` as ``insufficient_data`` for ``reason`` (SPEC §5.7) and return it."""
+    a.status = INSUFFICIENT
+    a.reason = reason
+    a.notes.append(note)
+    return a
 
 
 # --------------------------------------------------------------------------- the assessment
 
 
-def assess_levels(points: Sequence[Point], goal: Goal, *, state: str) -> Assessment:
-    """SPEC §5.1–5.2 only, on sorted points: baseline, latest, target, progress, attainment, gap,
-    required_rate and years_left; status left at ``insufficient_data``."""
-    a = Assessment(state=state)
-    if not points:
-        a.notes.append("no observations")
-        return a
-    latest = points[-1]
-    baseline = find_baseline(points, goal.baseline_year)
-    target = goal_target(goal, baseline)
-    _fill_levels(a, goal, baseline, latest, target)
+def fill_levels(
+    a: Assessment, goal: Goal, baseline: Point | None, latest: Point, target: float | None
+) -> None:
+    """SPEC §5.1–5.2 and §5.6 on ``a``: baseline, latest, target, progress, attainment, gap,
+    required_rate and years_left — whatever is computable. Progress is null (with a note) when the
+    baseline already meets the target (SPEC §5.6)."""
+    a.latest = latest
+    a.baseline = baseline
+    a.target = _finite(target)
+    a.years_left = goal.target_year - latest.year
     if baseline is not None and baseline.year != goal.baseline_year:
         a.notes.append(f"baseline taken from {baseline.year} (no {goal.baseline_year} observation)")
-    if target is not None:
-        rate, linear = required_rate(latest.value, target, goal.target_year - latest.year)
-        a.required_rate = _finite(rate)
-        if linear:
-            a.notes.append("required pace is linear (change per year): a value is not > 0")
+    if target is None:
+        return
+    x_t = latest.value
+    a.gap = _finite(gap(x_t, target, goal.direction))
+    a.attainment = _finite(attainment(x_t, target, goal.direction))
+    if baseline is not None:
+        if baseline_meets_target(baseline.value, target, goal.direction):
+            a.notes.append("baseline already at or beyond the target (SPEC §5.6): progress and anticipated "
+                           "not defined; status from the projection against the target")
+        else:
+            a.progress = _finite((x_t - baseline.value) / (target - baseline.value))
+    rate, linear = required_rate(x_t, target, a.years_left)
+    a.required_rate = _finite(rate)
+    if linear:
+        a.notes.append("required pace is linear (change per year): a value is not > 0")
+
+
+def apply_projection(
+    a: Assessment, goal: Goal, projected: float, target: float, thresholds: Thresholds
+) -> Assessment:
+    """SPEC §5.3–5.4 and §5.6, given the projected value at Y, on an assessment whose §5.1–5.2
+    fields are filled (latest and baseline set): ``projected``, ``anticipated``, ``shortfall`` and
+    the status. Returns ``a``."""
+    latest, baseline = a.latest, a.baseline
+    assert latest is not None and baseline is not None
+    a.projected = _finite(projected)
+    a.shortfall = _finite(max(0.0, gap(projected, target, goal.direction)))
+    beyond = baseline_meets_target(baseline.value, target, goal.direction)
+    anticipated = None if beyond else (projected - baseline.value) / (target - baseline.value)
+    a.anticipated = _finite(anticipated)
+    if is_met(latest.value, target, goal.direction):
+        a.status = "achieved"
+    elif math.isnan(projected) or (anticipated is not None and math.isnan(anticipated)):
+        insufficient(a, "no_trend", "projection not computable")
+    elif beyond:  # SPEC §5.6
+        a.status = "on_track" if is_met(projected, target, goal.direction) else "regressing"
+    else:
+        assert anticipated is not None
+        a.status = _by_cutoffs(anticipated, thresholds)
     return a
 
 
@@ -288,64 +305,48 @@ def assess(
     state: str,
     thresholds: Thresholds = Thresholds(),
     method: str = "projection",
+    target: float | None = None,
 ) -> Assessment:
-    """Assess one series (SPEC §5.1–5.4) and return a fully filled :class:`Assessment`.
+    """Assess one series (SPEC §5.1–5.4, §5.6, §5.7) and return a fully filled :class:`Assessment`.
 
     ``points``: the series' current observations, any order, one per year, already cut at ``--as-of``.
     ``method``: ``"projection"`` (SPEC §5.3–5.4, the default) or ``"cagr-ratio"`` (Open SDG).
+    ``target``: the value to reach when the goal does not give it directly — a state's fair share of a
+    ``sum`` target (SPEC §5.5); None = from the goal (T, or the series' baseline × (1 + change)).
 
-    Projection method, in order: ``insufficient_data`` when there is no observation, no target value
-    (a level goal without ``value``), or fewer than 2 points in the trend window [t − 5, t];
-    ``achieved`` when x_t is at or better than T; then ``anticipated`` against the thresholds (see
-    :func:`projection_status` for ``T = x_B`` and a baseline already beyond the target).
+    Projection method, in order: ``insufficient_data`` when there is no observation (``no_data``), no
+    target value (``no_target``), or fewer than 2 points in the trend window [t − 5, t]
+    (``no_trend``); ``achieved`` when x_t is at or better than T; then ``anticipated`` against the
+    thresholds, or SPEC §5.6 when the baseline already meets T.
     """
     if method == "cagr-ratio":
-        return _assess_cagr_ratio(points, goal, state=state, thresholds=thresholds)
+        return _assess_cagr_ratio(points, goal, state=state, thresholds=thresholds, target=target)
     if method != "projection":
         raise ValueError(f"unknown method: {method!r}")
     pts = sorted_points(points)
-    a = assess_levels(pts, goal, state=state)
-    if a.latest is None:
-        return a
-    latest, target = a.latest, goal_target(goal, a.baseline)
-
+    a = Assessment(state=state)
+    if not pts:
+        a.target = _finite(target if target is not None else goal_target(goal, None))
+        return insufficient(a, "no_data", "no observations")
+    latest = pts[-1]
+    baseline = find_baseline(pts, goal.baseline_year)
+    T = target if target is not None else goal_target(goal, baseline)
+    fill_levels(a, goal, baseline, latest, T)
     tr = trend(pts, goal.target_year)
     if tr is not None:
-        a.trend_from = tr.from_year
+        a.trend = tr.span
         a.observed_rate = _finite(tr.observed_rate)
+        a.projected = _finite(tr.projected)
         if tr.linear:
             a.notes.append("observed pace is linear (change per year): a value in the trend window is ≤ 0")
-        apply_projection(a, goal, tr.projected, thresholds)
-        return a
-    a.status = INSUFFICIENT
-    if target is None:
-        a.notes.append("no target value")
-    a.notes.append(f"fewer than 2 observations in {latest.year - TREND_YEARS}–{latest.year}")
-    return a
+    if T is None:
+        return insufficient(a, "no_target", "no target value")
+    if tr is None:
+        return insufficient(a, "no_trend", f"fewer than 2 observations in {latest.year - TREND_YEARS}–{latest.year}")
+    return apply_projection(a, goal, tr.projected, T, thresholds)
 
 
-def apply_projection(a: Assessment, goal: Goal, projected: float, thresholds: Thresholds) -> None:
-    """Given the projected value at Y, set ``projected``, ``anticipated``, ``shortfall`` and the status
-    (SPEC §5.3–5.4, steps 2–3) of an assessment whose §5.1–5.2 fields are filled."""
-    a.projected = _finite(projected)
-    latest, baseline = a.latest, a.baseline
-    target = goal_target(goal, baseline)
-    if latest is None or baseline is None or target is None:
-        a.status = INSUFFICIENT
-        if target is None:
-            a.notes.append("no target value")
-        return
-    anticipated = _anticipated(projected, baseline.value, target)
-    a.anticipated = _finite(anticipated)
-    a.shortfall = _finite(_shortfall(projected, target, goal.direction))
-    if is_met(latest.value, target, goal.direction):
-        a.status = "achieved"
-        return
-    a.status = projection_status(goal.direction, baseline.value, target, projected, anticipated, thresholds)
-    if target != baseline.value and _better_or_equal(baseline.value, target, goal.direction):
-        a.notes.append("baseline already at or beyond the target: status from projection vs target")
-    if a.status == INSUFFICIENT:
-        a.notes.append("projection not computable")
+# --------------------------------------------------------------------------- --method cagr-ratio
 
 
 def _open_sdg_growth(current: float, base: float, t1: float, t0: float) -> float | None:
@@ -360,73 +361,88 @@ def _open_sdg_growth(current: float, base: float, t1: float, t0: float) -> float
 
 
 def _assess_cagr_ratio(
-    points: Sequence[Point], goal: Goal, *, state: str, thresholds: Thresholds
+    points: Sequence[Point], goal: Goal, *, state: str, thresholds: Thresholds, target: float | None
 ) -> Assessment:
-    """``--method cagr-ratio``: the Open SDG / Statistics Canada assessment (SPEC §5.4).
-
-    Follows sdg-build ``sdg/ProgressMeasure.py``. The *order* is that of its original
-    ``measure_indicator_progress`` / ``methodology_2`` (as the SPEC requires): base year = the first
-    year with data at or after B (none → ``insufficient_data``); ``insufficient_data`` when
-    ``t − base < 1`` even if the target is met; then ``achieved`` when x_t is at or better than T;
-    then ``ratio`` against the cut-offs (``ratio ≥ on_track`` → on_track, ``≥ acceleration_needed`` →
-    acceleration_needed, ``≥ limited_progress`` → limited_progress, else regressing).
-
-    The ratio and its edge cases follow the current ``SeriesProgress.methodology_2``:
-    ``ratio = sign × direction × observed_rate / |required_rate|`` with ``direction`` +1 for increase,
-    −1 for decrease and ``sign`` −1 when the base value is negative. For the usual case (target on the
-    far side of the base value in the target's direction) this equals the plain
-    ``observed_rate / required_rate`` of the original code — for a decrease target both rates are
-    negative and the ratio is positive. Also as sdg-build does: a base value of 0 or a target of 0 is
-    replaced by 0.001 in the rates (the reported target stays 0 and the ``achieved`` test uses it);
-    base and current values of opposite signs, or a target of the opposite sign to the base, give
-    no ratio → ``insufficient_data`` (sdg-build: ``not_available``). Where ``required_rate`` is 0
-    (``T = x_base``) sdg-build divides by zero and gets ±inf: the status is ``on_track``/``regressing``
-    by the sign of the observed rate and ``ratio`` is null. A base year at or after the target year
-    gives no required rate → ``insufficient_data``.
-
-    Fields under this method: ``baseline`` = the base year's point (it gives T for relative targets);
-    ``observed_rate = (x_t/x_base)^(1/(t − base)) − 1``; ``required_rate = (T/x_base)^(1/(Y − base))
-    − 1`` (from the base year, not from now); ``ratio``; ``projected = x_t (1 + observed_rate)^(Y − t)``;
-    ``anticipated`` null; ``trend_from`` = base year; progress, attainment, gap, shortfall,
-    years_left as in the projection method. Rates and ratio are filled whenever computable, also for
-    ``achieved`` series.
-    """
+    """``--method cagr-ratio`` on one series: base year = the first year with data at or after B
+    (none → ``insufficient_data``, reason ``no_base_year``); then :func:`assess_cagr_ratio_from`."""
     pts = sorted_points(points)
     a = Assessment(state=state)
     if not pts:
-        a.notes.append("no observations")
-        return a
+        a.target = _finite(target if target is not None else goal_target(goal, None))
+        return insufficient(a, "no_data", "no observations")
     latest = pts[-1]
+    base = cagr_base(pts, goal.baseline_year)
+    T = target if target is not None else goal_target(goal, base)
+    points_used = sum(1 for p in pts if base is not None and base.year <= p.year <= latest.year)
+    return assess_cagr_ratio_from(a, goal, base, latest, T, thresholds, points=points_used)
+
+
+def assess_cagr_ratio_from(
+    a: Assessment,
+    goal: Goal,
+    base: Point | None,
+    latest: Point,
+    target: float | None,
+    thresholds: Thresholds,
+    *,
+    points: int,
+) -> Assessment:
+    """The Open SDG / Statistics Canada assessment (SPEC §5.4 ``--method cagr-ratio``) from a base
+    point, the latest point and the value to reach; ``points``: observations in [base, t] (for
+    ``trend``). Returns ``a``, filled.
+
+    Follows sdg-build ``sdg/ProgressMeasure.py``. The *order* is the SPEC's (that of the original
+    ``measure_indicator_progress``): no base year → ``no_base_year``; ``t − base < 1`` →
+    ``one_year`` even if the target is met; then ``achieved``; then ``ratio`` against the cut-offs.
+
+    The ratio and its edge cases follow the current ``SeriesProgress.methodology_2``:
+    ``ratio = sign × direction × observed_rate / |required_rate|`` with ``direction`` +1 for increase,
+    −1 for decrease and ``sign`` −1 when the base value is negative. A base value of 0 is replaced by
+    0.001 in the rates, and so is a **target of 0** — in the rates *and* in the ``achieved`` test, as
+    sdg-build does (the reported ``target``, gap and shortfall keep the plan's 0). Base and current
+    values of opposite signs, or a target of the opposite sign to the base, give no ratio →
+    ``no_trend`` (sdg-build: ``not_available``). Where ``required_rate`` is 0 (``T = x_base``)
+    sdg-build divides by zero and gets ±inf: the status is ``on_track``/``regressing`` by the sign of
+    the observed rate and ``ratio`` is null.
+
+    Departure kept on purpose: a **base year at or after the target year** gives ``no_base_year``.
+    sdg-build raises ZeroDivisionError (base year = Y, given in the config) or gets an infinite
+    exponent (base year = Y, taken from the data), and for a base year after Y computes a "required"
+    rate backwards in time; none of these is a statement about progress towards Y.
+
+    Fields: ``baseline`` = the base point (it gives T for relative targets); ``observed_rate =
+    (x_t/x_base)^(1/(t − base)) − 1``; ``required_rate = (T/x_base)^(1/(Y − base)) − 1`` (from the base
+    year, not from now); ``ratio``; ``projected = x_t (1 + observed_rate)^(Y − t)``; ``anticipated``
+    null; ``trend`` = base year → t; progress, attainment, gap, shortfall, years_left as in the
+    projection method. Rates and ratio are filled whenever computable, also for ``achieved`` series.
+    """
     B, Y = goal.baseline_year, goal.target_year
-    base = next((p for p in pts if p.year >= B), None)
-    target = goal_target(goal, base)
-    _fill_levels(a, goal, base, latest, target)
+    fill_levels(a, goal, base, latest, target)
     if base is None:
-        a.notes.append(f"no observation in or after the base year {B}")
-        a.status = INSUFFICIENT
-        return a
+        return insufficient(a, "no_base_year", f"no observation in or after the base year {B}")
     if base.year != B:
         a.notes.append(f"base year {base.year} (first observation after {B})")
-    a.trend_from = base.year
-    t = latest.year
-    x_t = latest.value
+    a.required_rate = None  # from the base year under this method, below
+    t, x_t = latest.year, latest.value
     base_value = base.value if base.value != 0 else _OPEN_SDG_ZERO
+    target_sdg = None if target is None else (target if target != 0 else _OPEN_SDG_ZERO)
+    if target == 0:
+        a.notes.append("target 0 replaced by 0.001 in the rates and the achieved test (as sdg-build does)")
 
     observed = None
     if t - base.year >= 1 and (x_t == 0 or (x_t > 0) == (base_value > 0)):
         observed = _open_sdg_growth(x_t, base_value, t, base.year)
     required = None
-    if target is not None:
-        target_for_rate = target if target != 0 else _OPEN_SDG_ZERO
-        if Y > base.year:
-            required = _open_sdg_growth(target_for_rate, base_value, Y, base.year)
+    if target_sdg is not None and Y > base.year:
+        required = _open_sdg_growth(target_sdg, base_value, Y, base.year)
     a.observed_rate = _finite(observed)
     a.required_rate = _finite(required)
     if observed is not None:
+        a.trend = TrendSpan(base.year, t, points)
         projected = x_t * _pow(1 + observed, Y - t) if Y != t else x_t
         a.projected = _finite(projected)
         if target is not None:
-            a.shortfall = _finite(_shortfall(projected, target, goal.direction))
+            a.shortfall = _finite(max(0.0, gap(projected, target, goal.direction)))
 
     signed = None  # sign × direction × observed_rate
     ratio = None
@@ -436,19 +452,18 @@ def _assess_cagr_ratio(
             ratio = signed / abs(required)
             a.ratio = _finite(ratio)
 
-    if target is None:
-        a.notes.append("no target value")
-        a.status = INSUFFICIENT
-    elif t - base.year < 1:
-        a.notes.append("only one year of data at or after the base year")
-        a.status = INSUFFICIENT
-    elif is_met(x_t, target, goal.direction):
+    if target_sdg is None:
+        return insufficient(a, "no_target", "no target value")
+    if base.year >= Y:
+        return insufficient(a, "no_base_year", f"base year {base.year} is not before the target year {Y}")
+    if t - base.year < 1:
+        return insufficient(a, "one_year", "only one year of data at or after the base year")
+    if is_met(x_t, target_sdg, goal.direction):
         a.status = "achieved"
     elif ratio is not None and not math.isnan(ratio):
         a.status = _by_cutoffs(ratio, thresholds)
     elif signed is not None and required == 0 and signed != 0 and not math.isnan(signed):
         a.status = "on_track" if signed > 0 else "regressing"
     else:
-        a.notes.append("growth ratio not computable (values of opposite signs or no years left)")
-        a.status = INSUFFICIENT
+        insufficient(a, "no_trend", "growth ratio not computable (values of opposite signs)")
     return a

@@ -5,6 +5,7 @@ Standard-library dataclasses only, so that importing them costs nothing at start
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -65,6 +66,7 @@ class Point:
     year: int
     value: float
     source: str | None = None
+    obs_status: str | None = None  # SDMX CL_OBS_STATUS (SPEC §8); None = ``A``, normal
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +90,25 @@ class Thresholds:
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
+    """SPEC §5.5: how many member states made a region value, and their share of the weight."""
+
     states: int
     of: int
     weight_share: float
+
+
+#: SPEC §5.7: why an assessment is ``insufficient_data``.
+Reason = Literal["no_data", "no_target", "no_trend", "low_coverage", "no_base_year", "one_year"]
+REASONS: tuple[str, ...] = ("no_data", "no_target", "no_trend", "low_coverage", "no_base_year", "one_year")
+
+
+@dataclass(frozen=True, slots=True)
+class TrendSpan:
+    """SPEC §5.7: the years a trend was drawn from (``from``–``to``) and how many points it rests on."""
+
+    from_year: int
+    to_year: int
+    points: int
 
 
 @dataclass(slots=True)
@@ -109,15 +127,24 @@ class Assessment:
     projected: float | None = None
     anticipated: float | None = None
     status: str = INSUFFICIENT
+    reason: Reason | None = None  # SPEC §5.7: set exactly when status is insufficient_data
+    trend: TrendSpan | None = None  # SPEC §5.7: None without a trend
     years_left: int | None = None
     shortfall: float | None = None
     ratio: float | None = None  # --method cagr-ratio only
     # region only
     coverage: Coverage | None = None
+    goal: float | None = None  # region of a level ``sum`` target: the plan's T (``target`` is T_c)
     basis: str | None = None  # "aggregated" | "reported"
     carried_forward: tuple[str, ...] = ()
     # gaps: this state's share of the region's gap (null for non-contributors)
     contribution: float | None = None
-    # trend window points used (first year, last year) — for explanations
-    trend_from: int | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def shortfall_share(self) -> float | None:
+        """SPEC §5.7: shortfall / |target|, unit-free; None when either is unknown or the target is 0."""
+        if self.shortfall is None or self.target is None or self.target == 0:
+            return None
+        share = self.shortfall / abs(self.target)
+        return share if math.isfinite(share) else None

@@ -32,8 +32,7 @@ class Result:
 
 
 def run(ctx, *, state=None, target=None, as_of=None, method="projection") -> Result:
-    from admtrack.assess import assess
-    from admtrack.region import assess_region
+    from admtrack.region import assess_target
 
     plan = ctx.plan
     chosen_targets = ctx.pick_targets(target)
@@ -48,24 +47,21 @@ def run(ctx, *, state=None, target=None, as_of=None, method="projection") -> Res
         values = series.by_state(tgt.indicator, members)
         weights = series.by_state(tgt.weight, members) if tgt.weight else None
         reported = series.points(tgt.indicator, REGION)
-        region, contributions = assess_region(
+        assessed = assess_target(
             values, weights, members, goal, tgt.aggregate, reported=reported, thresholds=thresholds,
             min_coverage=plan.meta.min_coverage, method=method)
-        shown = [s for s in members if chosen_states is None or s in chosen_states]
-        rows: list[Assessment] = []
-        for code in shown:
-            a = assess(values[code], goal, state=code, thresholds=thresholds, method=method)
-            a.contribution = contributions.get(code)
-            rows.append(a)
-        out.append(TargetResult(tgt, plan.indicators[tgt.indicator], region, rows))
+        rows = [assessed.states[s] for s in members if chosen_states is None or s in chosen_states]
+        out.append(TargetResult(tgt, plan.indicators[tgt.indicator], assessed.region, rows))
     region_selected = chosen_states is None or REGION in chosen_states
     return Result(plan, as_of if as_of is not None else date.today().year, method, out,
                   chosen_states, region_selected)
 
 
 def gap_rows(result: Result) -> list[tuple[TargetResult, Assessment]]:
-    """(target, assessment) pairs worst first (SPEC §4): by status, then shortfall/gap largest first;
-    insufficient_data last. The region's rows are included when it is selected."""
+    """(target, assessment) pairs worst first (SPEC §4, §5.7): by status (regressing first), then by
+    ``shortfall_share`` largest first (rows without one last within their status); insufficient_data
+    last. Ties: target, the region before the states, state code. The region's rows are included
+    when it is selected."""
     pairs: list[tuple[TargetResult, Assessment]] = []
     for tr in result.targets:
         if result.region_selected:
@@ -75,16 +71,11 @@ def gap_rows(result: Result) -> list[tuple[TargetResult, Assessment]]:
     def key(pair):
         tr, a = pair
         insufficient = a.status == INSUFFICIENT
-        size = _sort_size(a, tr)
-        return (insufficient, -rank(a.status), -size, tr.target.id, a.state != REGION, a.state)
+        share = a.shortfall_share
+        return (insufficient, -rank(a.status), share is None, -(share or 0.0), tr.target.id, a.state != REGION,
+                a.state)
 
     return sorted(pairs, key=key)
-
-
-def _sort_size(a: Assessment, tr: TargetResult) -> float:
-    """The sort size of a row: its shortfall, else its gap (SPEC §4: "by shortfall / gap")."""
-    amount = a.shortfall if a.shortfall is not None else a.gap
-    return float("-inf") if amount is None else amount
 
 
 def failing(result: Result, status: str) -> list[str]:

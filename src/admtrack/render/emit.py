@@ -12,7 +12,7 @@ from admtrack.render import machine
 NUMERIC = ("year", "value", "baseline_year", "baseline_value", "latest_year", "latest_value", "target",
            "progress", "attainment", "gap", "observed_rate", "required_rate", "projected", "anticipated",
            "years_left", "shortfall", "contribution", "ratio", "coverage_states", "coverage_of",
-           "coverage_weight_share")
+           "coverage_weight_share", "goal", "shortfall_share", "trend_from", "trend_to", "trend_points")
 
 
 # ---- status / gaps -----------------------------------------------------------------------------
@@ -22,12 +22,15 @@ def plan_head(plan) -> dict:
     return {"id": m.id, "name": m.name, "baseline_year": m.baseline_year, "target_year": m.target_year}
 
 
-def assessment_doc(a: Assessment, *, method: str, region: bool = False) -> dict:
+def assessment_doc(a: Assessment, *, method: str, region: bool = False, sum_target: bool = False) -> dict:
+    """The SPEC §4 ASSESSMENT object (plus years_left, shortfall; ratio under cagr-ratio; basis and
+    carried_forward for the region; ``goal`` for the region of a ``sum`` target)."""
+    tr = a.trend
     doc = {
         "state": a.state,
         "baseline": None if a.baseline is None else {"year": a.baseline.year, "value": a.baseline.value},
         "latest": None if a.latest is None else {"year": a.latest.year, "value": a.latest.value,
-                                                 "source": a.latest.source},
+                                                 "source": a.latest.source, "obs_status": a.latest.obs_status},
         "target": a.target,
         "progress": a.progress,
         "attainment": a.attainment,
@@ -37,6 +40,8 @@ def assessment_doc(a: Assessment, *, method: str, region: bool = False) -> dict:
         "projected": a.projected,
         "anticipated": a.anticipated,
         "status": a.status,
+        "reason": a.reason,
+        "trend": None if tr is None else {"from": tr.from_year, "to": tr.to_year, "points": tr.points},
         "coverage": None,
         "years_left": a.years_left,
         "shortfall": a.shortfall,
@@ -48,6 +53,8 @@ def assessment_doc(a: Assessment, *, method: str, region: bool = False) -> dict:
         doc["coverage"] = None if c is None else {"states": c.states, "of": c.of, "weight_share": c.weight_share}
         doc["basis"] = a.basis
         doc["carried_forward"] = list(a.carried_forward)
+        if sum_target:
+            doc["goal"] = a.goal
     return doc
 
 
@@ -66,7 +73,8 @@ def status_doc(result) -> dict:
         "method": result.method,
         "targets": [
             {**target_head(tr),
-             "region": assessment_doc(tr.region, method=result.method, region=True),
+             "region": assessment_doc(tr.region, method=result.method, region=True,
+                                      sum_target=tr.target.aggregate == "sum"),
              "states": [assessment_doc(a, method=result.method) for a in tr.states]}
             for tr in result.targets
         ],
@@ -79,7 +87,9 @@ def gaps_doc(result) -> dict:
     rows = []
     for tr, a in gap_rows(result):
         row = {"target_id": tr.target.id, "unit": tr.indicator.unit}
-        row.update(assessment_doc(a, method=result.method, region=a.state == REGION))
+        row.update(assessment_doc(a, method=result.method, region=a.state == REGION,
+                                  sum_target=tr.target.aggregate == "sum"))
+        row["shortfall_share"] = a.shortfall_share
         row["contribution"] = a.contribution
         rows.append(row)
     return {"schema": "admtrack.gaps/1", "plan": plan_head(result.plan), "as_of": result.as_of,
@@ -87,19 +97,25 @@ def gaps_doc(result) -> dict:
 
 
 FLAT_COLUMNS = ["target_id", "state", "unit", "baseline_year", "baseline_value", "latest_year", "latest_value",
-                "latest_source", "target", "progress", "attainment", "gap", "observed_rate", "required_rate",
-                "projected", "anticipated", "status", "years_left", "shortfall"]
+                "latest_source", "latest_obs_status", "target", "goal", "progress", "attainment", "gap",
+                "observed_rate", "required_rate", "projected", "anticipated", "status", "reason", "trend_from",
+                "trend_to", "trend_points", "years_left", "shortfall"]
 REGION_COLUMNS = ["basis", "coverage_states", "coverage_of", "coverage_weight_share", "carried_forward"]
 
 
 def flat(row: dict) -> dict:
     out = {k: v for k, v in row.items() if not isinstance(v, dict) and k != "carried_forward"}
-    b, l, c = row.get("baseline"), row.get("latest"), row.get("coverage")
+    b, l, c, t = row.get("baseline"), row.get("latest"), row.get("coverage"), row.get("trend")
     out["baseline_year"] = b and b["year"]
     out["baseline_value"] = b and b["value"]
     out["latest_year"] = l and l["year"]
     out["latest_value"] = l and l["value"]
     out["latest_source"] = l and l["source"]
+    out["latest_obs_status"] = l and l["obs_status"]
+    out["goal"] = row.get("goal")
+    out["trend_from"] = t and t["from"]
+    out["trend_to"] = t and t["to"]
+    out["trend_points"] = t and t["points"]
     out["coverage_states"] = c and c["states"]
     out["coverage_of"] = c and c["of"]
     out["coverage_weight_share"] = c and c["weight_share"]
@@ -112,7 +128,7 @@ def _flat_columns(result, *, gaps: bool) -> list[str]:
     if result.method == "cagr-ratio":
         cols.append("ratio")
     if gaps:
-        cols.append("contribution")
+        cols += ["shortfall_share", "contribution"]
     return cols + REGION_COLUMNS
 
 
@@ -162,7 +178,7 @@ def gaps(result, fmt: str, *, raw: bool = False) -> None:
 # Markdown for reports: the columns a reader wants, formatted as in the tables (machine formats carry
 # every field at full precision).
 STATUS_MD = ("target", "state", "baseline", "latest", "goal", "of_goal", "progress", "gap", "status", "coverage")
-GAPS_MD = ("target", "state", "latest", "gap", "years_left", "required", "observed", "projected", "shortfall",
+GAPS_MD = ("target", "state", "latest", "goal", "gap", "years_left", "required", "observed", "projected", "shortfall",
            "status", "contribution")
 MD_HEAD = {"target": "Target", "state": "State", "baseline": "Baseline", "latest": "Latest", "goal": "Goal",
            "of_goal": "% of goal", "progress": "Progress", "gap": "Gap", "status": "Status",
@@ -190,11 +206,11 @@ def _markdown_report(pairs, columns) -> None:
             "target": tr.target.id, "state": a.state,
             "baseline": fmt.fmt_point(a.baseline, unit, long=True),
             "latest": fmt.fmt_point(a.latest, unit, long=True),
-            "goal": fmt.fmt_value(a.target, unit), "of_goal": fmt.pct(a.attainment),
+            "goal": fmt.fmt_goal(a, unit), "of_goal": fmt.pct(a.attainment),
             "progress": fmt.pct(a.progress), "gap": fmt.fmt_gap(a.gap, unit),
-            "status": f"{fmt.SYMBOL_CHAR.get(a.status, '')} {fmt.LABEL.get(a.status, a.status)}",
+            "status": f"{fmt.SYMBOL_CHAR.get(a.status, '')} {fmt.status_label(a.status, a.reason)}{fmt.trend_mark(a)}",
             "coverage": coverage, "years_left": "—" if a.years_left is None else str(a.years_left),
-            "required": fmt.rate(a.required_rate), "observed": fmt.rate(a.observed_rate),
+            "required": fmt.rate(a.required_rate), "observed": fmt.rate(a.observed_rate) + fmt.trend_mark(a),
             "projected": fmt.fmt_value(a.projected, unit),
             "shortfall": fmt.fmt_value(a.shortfall, unit), "contribution": fmt.fmt_gap(a.contribution, unit),
         })

@@ -22,6 +22,40 @@ SYMBOL_CHAR = {
 }
 
 
+#: SPEC §5.7: a short word for why a series is insufficient_data (instead of a bare "no data").
+REASON_WORD = {
+    "no_data": "no data",
+    "no_target": "no target",
+    "no_trend": "no trend",
+    "low_coverage": "low cov.",
+    "no_base_year": "no base yr",
+    "one_year": "one year",
+}
+#: Marks a trend drawn from only 2 points (SPEC §5.7).
+TWO_POINTS = "*"
+
+
+def status_label(status: str, reason: str | None, labels: dict[str, str] = LABEL) -> str:
+    """The status in words; for insufficient_data, the short reason word when there is one."""
+    if status == "insufficient_data" and reason in REASON_WORD:
+        return REASON_WORD[reason]
+    return labels.get(status, status)
+
+
+def trend_mark(a) -> str:
+    """``*`` when the assessment's trend rests on only 2 points, else ''."""
+    return TWO_POINTS if a.trend is not None and a.trend.points == 2 else ""
+
+
+def fmt_goal(a, unit: str) -> str:
+    """The value to reach; for the region of a sum target, the covered goal and the plan's goal:
+    ``$612bn of $1.00tn``."""
+    text = fmt_value(a.target, unit)
+    if a.goal is not None and a.goal != a.target:
+        text += f" of {fmt_value(a.goal, unit)}"
+    return text
+
+
 def fmt_value(v: float | None, unit: str) -> str:
     """A value with its unit, compact: 14.8%, $344bn, $1.02tn, $11.3k, 695.4M, 100.0."""
     if v is None or not math.isfinite(v):

@@ -15,8 +15,8 @@ from rich.table import Table
 from rich.text import Text
 
 from admtrack.model import REGION
-from admtrack.render.fmt import LABEL, fmt_gap, fmt_point, fmt_value, pct, rate
-from admtrack.render.fmt import si
+from admtrack.render.fmt import LABEL, REASON_WORD, fmt_gap, fmt_goal, fmt_point, fmt_value, pct, rate, si
+from admtrack.render.fmt import status_label, trend_mark
 
 SYMBOL = {
     "achieved": ("✔", "bold green"),
@@ -59,12 +59,15 @@ def bar(progress: float | None, width: int = 5) -> Text:
     return t
 
 
-def status_text(status: str, *, short: bool = False, symbol_only: bool = False) -> Text:
-    sym, style = SYMBOL.get(status, ("?", ""))
-    if symbol_only:
-        return Text(sym, style=style)
-    label = (SHORT if short else LABEL).get(status, status)
-    return Text(f"{sym} {label}", style=style)
+def status_text(a, *, short: bool = False, symbol_only: bool = False) -> Text:
+    """The status of assessment ``a`` as symbol and word (the reason word for insufficient_data, SPEC
+    §5.7), with ``*`` when its trend rests on 2 points."""
+    sym, style = SYMBOL.get(a.status, ("?", ""))
+    mark = trend_mark(a)
+    if symbol_only and a.reason is None:
+        return Text(sym + mark, style=style)
+    label = status_label(a.status, a.reason, SHORT if short or symbol_only else LABEL)
+    return Text(f"{sym} {label}{mark}", style=style)
 
 
 def legend() -> Text:
@@ -72,6 +75,7 @@ def legend() -> Text:
     for name, (sym, style) in SYMBOL.items():
         t.append(sym, style=style)
         t.append(f" {LABEL[name]}  ", style="dim")
+    t.append("(" + ", ".join(REASON_WORD.values()) + ")  * trend from only 2 points", style="dim")
     return t
 
 
@@ -121,8 +125,10 @@ def status(result) -> None:
         _matrix(con, result, wide)
     con.print(legend())
     con.print(Text("%goal: latest value as a share of the goal. Progress: share of the way from the baseline to the "
-                   "goal. Cover: member states in the region's latest value and their share of its weight "
-                   "(GDP, labour force or population); rep = a figure reported for ASEAN as a whole.", style="dim"))
+                   "goal. Goal: for a sum (value added), the goal of the reporting states (their fair shares, by "
+                   "GDP) of the plan's goal. Cover: member states in the region's latest value and their share of "
+                   "its weight (GDP, labour force or population); rep = a figure reported for ASEAN as a whole.",
+                   style="dim"))
 
 
 def _status_table(result, wide: bool) -> Table:
@@ -149,11 +155,11 @@ def _status_table(result, wide: bool) -> Table:
             tr.target.id if wide else f"T{i}",
             fmt_point(a.baseline, unit),
             fmt_point(a.latest, unit),
-            fmt_value(a.target, unit),
+            fmt_goal(a, unit),
             pct(a.attainment),
             bar(a.progress, 8 if wide else 4),
             fmt_gap(a.gap, unit),
-            status_text(a.status, short=not wide),
+            status_text(a, short=not wide),
             cover,
         )
     return t
@@ -179,11 +185,11 @@ def _matrix(con: Console, result, wide: bool) -> None:
 
 def _cell(a, unit: str) -> Text:
     if a.latest is None:
-        return Text("—", style="dim")
+        return Text(status_label(a.status, a.reason, SHORT), style="dim")
     sym, style = SYMBOL.get(a.status, ("?", ""))
     t = Text(_compact(a.latest.value, unit) + " ")
     t.append(pct(a.attainment), style="dim")
-    t.append(" " + sym, style=style)
+    t.append(" " + sym + trend_mark(a), style=style)
     return t
 
 
@@ -212,7 +218,9 @@ def gaps(result, doc) -> None:
     con.print(legend())
     con.print(Text("Need/y: annual pace required from the latest year; Pace/y: observed pace over the trend window "
                    "(compound %, or change per year where values are not all positive); Short: projected "
-                   f"shortfall in {y}; Contrib: the state's share of the region's gap.", style="dim"))
+                   f"shortfall in {y}; Goal: the value each series must reach (a state's fair share of a sum); "
+                   "Contrib: the state's share of the region's gap. Rows: worst status first, then by shortfall as "
+                   "a share of the goal.", style="dim"))
 
 
 def _gaps_table(result, rows, wide: bool) -> Table:
@@ -221,6 +229,7 @@ def _gaps_table(result, rows, wide: bool) -> Table:
     t.add_column("Target" if wide else "#", no_wrap=True, min_width=2)
     t.add_column("State", no_wrap=True, min_width=5)
     num_column(t, "Latest")
+    num_column(t, "Goal")
     num_column(t, "Gap")
     t.add_column("Yrs", justify="right", no_wrap=True, min_width=3)
     num_column(t, "Need/y")
@@ -236,13 +245,14 @@ def _gaps_table(result, rows, wide: bool) -> Table:
             tr.target.id if wide else f"T{index[tr.target.id]}",
             Text(a.state, style="bold") if a.state == REGION else a.state,
             fmt_point(a.latest, unit),
+            fmt_goal(a, unit),
             fmt_gap(a.gap, unit),
             "—" if a.years_left is None else str(a.years_left),
             rate(a.required_rate),
-            rate(a.observed_rate),
+            rate(a.observed_rate) + trend_mark(a),
             fmt_value(a.projected, unit),
             "—" if a.shortfall is None else fmt_value(a.shortfall, unit),
-            status_text(a.status, short=True, symbol_only=not wide),
+            status_text(a, short=True, symbol_only=not wide),
             fmt_gap(a.contribution, unit),
         )
     return t
