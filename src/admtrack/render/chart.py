@@ -114,8 +114,8 @@ def _styled(draw):
 
 
 @_styled
-def figure(c, *, width: float = 8.0, height: float = 4.4):
-    """One chart: the region (and the states of ``c``), required path, projection and goal."""
+def figure(c, *, width: float = 8.0, height: float = 4.4, states: bool = True):
+    """One chart: the region (and, if ``states``, the states of ``c``), required path, projection, goal."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -133,7 +133,7 @@ def figure(c, *, width: float = 8.0, height: float = 4.4):
     if c.plan_goal is not None:
         ax.plot([c.target_year], [c.plan_goal], ls="none", marker="*", ms=15, mfc="white", mec=BLACK,
                 label=f"whole-bloc goal: {fmt_value(c.plan_goal, c.unit)}")
-    for i, line in enumerate(c.lines):
+    for i, line in enumerate(c.lines if states else c.lines[:1]):
         _draw_line(ax, line, i)
     ax.set_title(c.title)
     ax.set_xlabel("year")
@@ -165,11 +165,12 @@ def _draw_line(ax, line, i: int) -> None:
 @_styled
 def small_multiples(c, *, columns: int = 4, panel: tuple[float, float] = (2.2, 1.75)):
     """One small panel per member state: its figures, projection and own goal; the region in grey for
-    reference where the states share one goal and scale. None when ``c`` has no states."""
+    reference where the states share one goal and scale. States without figures get no panel (the
+    caption names them). None when no state has figures."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    states = c.states
+    states = [line for line in c.states if line.points]
     if not states:
         return None
     columns = min(columns, len(states))
