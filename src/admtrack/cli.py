@@ -301,6 +301,80 @@ def check() -> None:
         raise typer.Exit(1)
 
 
+# ---- pictures (SPEC §10): matplotlib, plotext and Jinja2 are imported by these two commands only ----
+
+@app.command()
+def chart(
+    target: Annotated[str, typer.Argument(help="Target id (see `admtrack targets`).")],
+    state: StateOpt = None,
+    as_of: AsOfOpt = None,
+    method: Method = MethodOpt.projection,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the chart to FILE.svg or FILE.png instead.", dir_okay=False)] = None,
+) -> None:
+    """A chart of one target: the region (and each --state) by year, the path to the goal, the projection."""
+    from admtrack.pictures import chart_data
+
+    fmt = None
+    if output is not None:
+        fmt = output.suffix.lower().lstrip(".")
+        if fmt not in ("svg", "png"):
+            raise _usage(f"--output: the file name must end in .svg or .png, got {output.name!r}")
+    ctx = _app()
+    if target.strip() not in ctx.plan.target_by_id:
+        raise _usage(f"target: unknown target {target!r} (one of: {', '.join(ctx.plan.target_by_id)})")
+    data = chart_data(ctx, target.strip(), state, as_of=as_of, method=method.value)
+    if output is not None:
+        from admtrack.render import chart as draw
+
+        _write_file(output, lambda: draw.write(data, output, fmt=fmt))
+        sys.stderr.write(f"wrote {output}\n")
+        return
+    import shutil
+
+    from admtrack.render import chart as draw
+
+    tty = sys.stdout.isatty()
+    colour = tty and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    width = shutil.get_terminal_size((80, 24)).columns if tty else int(os.environ.get("COLUMNS") or 80)
+    sys.stdout.write(draw.terminal(data, width=max(40, min(width, 200)), colour=colour))
+
+
+class ReportFmt(str, Enum):
+    html = "html"
+    markdown = "markdown"
+
+
+@app.command()
+def report(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write (FILE.html, or FILE.md with --format markdown).", dir_okay=False)],
+    fmt: Annotated[ReportFmt, typer.Option("--format", "-f", help="html: one self-contained page; markdown: FILE.md plus the charts as SVG files beside it.", case_sensitive=False)] = ReportFmt.html,
+    state: StateOpt = None,
+    target: TargetOpt = None,
+    as_of: AsOfOpt = None,
+    method: Method = MethodOpt.projection,
+) -> None:
+    """A self-contained report with charts and tables, to share with people who were not in the room."""
+    from admtrack.pictures import report_data
+    from admtrack.render import html
+
+    data = report_data(_app(), states=state, targets=target, as_of=as_of, method=method.value)
+    if fmt is ReportFmt.html:
+        _write_file(output, lambda: output.write_text(html.html(data), encoding="utf-8"))
+        sys.stderr.write(f"wrote {output}\n")
+    else:
+        files = _write_file(output, lambda: html.markdown(data, output))
+        sys.stderr.write(f"wrote {output} and {len(files) - 1} chart(s) beside it\n")
+
+
+def _write_file(path: Path, write):
+    from admtrack.errors import AdmError
+
+    try:
+        return write()
+    except OSError as exc:
+        raise AdmError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
 # ---- writing commands --------------------------------------------------------------------------
 
 @app.command(context_settings={"ignore_unknown_options": False})
