@@ -52,11 +52,6 @@ class InFmt(str, Enum):
     sdmx_csv = "sdmx-csv"
 
 
-class MethodOpt(str, Enum):
-    projection = "projection"
-    cagr_ratio = "cagr-ratio"
-
-
 #: --fail-on values, shown with '-' like every other option value; '_' (as in the JSON) is accepted too
 STATUS_CHOICES = ("achieved", "on-track", "acceleration-needed", "limited-progress", "regressing")
 
@@ -305,13 +300,17 @@ def check() -> None:
 
 @app.command()
 def chart(
-    target: Annotated[str, typer.Argument(help="Target id (see `admtrack targets`).")],
+    target: Annotated[str, typer.Argument(metavar="TARGET", help="Target id (see `admtrack targets`).", autocompletion=_complete("target"))],
     state: StateOpt = None,
     as_of: AsOfOpt = None,
-    method: Method = MethodOpt.projection,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the chart to FILE.svg or FILE.png instead.", dir_okay=False)] = None,
+    method: Method = "projection",
+    as_recorded: AsRecordedOpt = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write the chart to FILE.svg or FILE.png instead.", dir_okay=False)] = None,
 ) -> None:
-    """A chart of one target: the region (and each --state) by year, the path to the goal, the projection."""
+    """A chart of one target: the region (and each --state) by year, the path to the goal, the projection.
+
+    Example: admtrack chart digital-economy-share --state VNM --output vnm.svg
+    """
     from admtrack.pictures import chart_data
 
     fmt = None
@@ -319,10 +318,10 @@ def chart(
         fmt = output.suffix.lower().lstrip(".")
         if fmt not in ("svg", "png"):
             raise _usage(f"--output: the file name must end in .svg or .png, got {output.name!r}")
-    ctx = _app()
+    ctx = _app(as_recorded)
     if target.strip() not in ctx.plan.target_by_id:
         raise _usage(f"target: unknown target {target!r} (one of: {', '.join(ctx.plan.target_by_id)})")
-    data = chart_data(ctx, target.strip(), state, as_of=as_of, method=method.value)
+    data = chart_data(ctx, target.strip(), state, as_of=as_of, method=method)
     if output is not None:
         from admtrack.render import chart as draw
 
@@ -346,18 +345,22 @@ class ReportFmt(str, Enum):
 
 @app.command()
 def report(
-    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write (FILE.html, or FILE.md with --format markdown).", dir_okay=False)],
-    fmt: Annotated[ReportFmt, typer.Option("--format", "-f", help="html: one self-contained page; markdown: FILE.md plus the charts as SVG files beside it.", case_sensitive=False)] = ReportFmt.html,
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="The file to write (FILE.html, or FILE.md with --format markdown).", dir_okay=False)],
+    fmt: Annotated[ReportFmt, typer.Option("--format", "-f", metavar="FORMAT", help="html (one self-contained page) or markdown (FILE.md plus the charts as SVG files beside it).", case_sensitive=False)] = ReportFmt.html,
     state: StateOpt = None,
     target: TargetOpt = None,
     as_of: AsOfOpt = None,
-    method: Method = MethodOpt.projection,
+    method: Method = "projection",
+    as_recorded: AsRecordedOpt = None,
 ) -> None:
-    """A self-contained report with charts and tables, to share with people who were not in the room."""
+    """A self-contained report with charts and tables, to share with people who were not in the room.
+
+    Example: admtrack report --output adm2030.html
+    """
     from admtrack.pictures import report_data
     from admtrack.render import html
 
-    data = report_data(_app(), states=state, targets=target, as_of=as_of, method=method.value)
+    data = report_data(_app(as_recorded), states=state, targets=target, as_of=as_of, method=method)
     if fmt is ReportFmt.html:
         _write_file(output, lambda: output.write_text(html.html(data), encoding="utf-8"))
         sys.stderr.write(f"wrote {output}\n")

@@ -257,11 +257,11 @@ def _caveats(ctx, series, doc: dict, result) -> tuple[Caveat, ...]:
 
     for t in doc["targets"]:
         ind = plan.indicators.get(t["indicator"])
-        proxy = t.get("proxy") or (ind.get("proxy") if ind is not None else None)
+        proxy = t.get("proxy") or (ind.proxy if ind is not None else None)
         if proxy:
             add("proxy", f"{t['id']}: measured by a proxy — {proxy}")
-        if ind is not None and ind.get("description"):
-            add("definition", f"{t['indicator']}: {ind['description']}")
+        if ind is not None and ind.description:
+            add("definition", f"{t['indicator']}: {ind.description}")
         region = t["region"]
         carried = region.get("carried_forward") or []
         if carried:
