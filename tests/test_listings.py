@@ -3,13 +3,12 @@ init; the reference layer; where data lives."""
 
 from __future__ import annotations
 
-import tomllib
-
 import re
 
 import csv
 import io
 import json
+import tomllib
 from pathlib import Path
 
 import pytest

@@ -103,7 +103,7 @@ def read_worldbank_csv(name: str, text: str, indicators: Mapping[str, Any],
                 except ValueError as exc:
                     raise AdmError(f"{name}:{first}: {year}: {exc}") from None
                 rows.append((f"line {first}, {year}", fields(state, ind_id, year, v, source)))
-    if not any(c in by_code for c in codes_seen):
+    if codes_seen - {""} and not any(c in by_code for c in codes_seen):
         held = ", ".join(sorted(c for c in codes_seen if c)[:5]) or "none"
         mapped = ", ".join(sorted(by_code))
         raise AdmError(f"{name}: holds World Bank series {held}; none is mapped to an indicator of the plan "

@@ -196,7 +196,7 @@ def parse_csv(name: str, text: str, indicators: Mapping[str, Any], wanted: Itera
                                f"mapping's `filter`")
             slot[item] = (value, status, first_line)
             modelled[key] = modelled.get(key, False) or _is_modelled(src, label)
-    if not label and not any(_same_indicator(get(spec, "id"), c) for _, spec, _ in specs for c in seen_ids):
+    if not label and seen_ids and not any(_same_indicator(get(spec, "id"), c) for _, spec, _ in specs for c in seen_ids):
         held = ", ".join(sorted(seen_ids)[:5]) or "none"
         raise AdmError(f"{name}: holds ILOSTAT indicator(s) {held}; none is mapped to an indicator of the plan")
 
