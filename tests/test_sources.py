@@ -319,6 +319,10 @@ def test_ilostat_fetch_share_from_the_counts(server):
         assert f["obs_status"] == "E"  # ILO modelled estimates
         assert "EMP_2EMP_SEX_OCU_NB_A" in f["source"] and "retrieved" in f["source"]
         check_row(PLAN, f)
+    undated = ilostat.fetch(IND, None, ["VNM", "SGP"], 2020, 2025, base_url=server.url, dated=False)
+    assert [f["value"] for _, f in undated.rows] == [f["value"] for _, f in got.rows]
+    assert undated.rows[0][1]["source"] == ("ILOSTAT ILO modelled estimates, EMP_2EMP_SEX_OCU_NB_A (sex=SEX_T; "
+                                            "OCU_DETAILS_1+OCU_DETAILS_2+OCU_DETAILS_3 as % of OCU_DETAILS_TOTAL)")
 
 
 def test_ilostat_status_missing_items_and_errors(server):

@@ -49,9 +49,13 @@ def default_base() -> str:
 def fetch(indicators: Mapping[str, Any], wanted: Iterable[str] | None, states: Sequence[str],
           from_year: int, to_year: int, *, base_url: str | None = None, client=None, progress=None,
           timeout: float = 60.0, retries: int = 3, backoff: float = 1.0, sleep: Callable[[float], None] = time.sleep,
-          today: date | None = None) -> Fetched:
+          today: date | None = None, dated: bool = True) -> Fetched:
     """The plan's ``ilostat`` series for ``states`` (ISO3) in [from_year, to_year]: one request per ILOSTAT
-    indicator id. Raises AdmError on any failure; never returns part of the data."""
+    indicator id. Raises AdmError on any failure; never returns part of the data.
+
+    The CSV API gives no release date, so each source ends with "retrieved YYYY-MM-DD" (``today``); with
+    ``dated=False`` it names the agency, indicator and selection only, so that a re-fetch on another day
+    of unchanged figures is recognised as unchanged."""
     series = selected(indicators, wanted, "ilostat")
     if not series:
         raise AdmError("no indicator of the plan names an ILOSTAT series (`ilostat = { id = … }` in targets.toml)")
@@ -62,7 +66,7 @@ def fetch(indicators: Mapping[str, Any], wanted: Iterable[str] | None, states: S
     from admtrack.sources import _http
 
     root = (base_url or default_base()).rstrip("/")
-    retrieved = (today or date.today()).isoformat()
+    retrieved = (today or date.today()).isoformat() if dated else None
     codes = {s.upper(): s.upper() for s in states}
     ids = list(dict.fromkeys(str(get(get(ind, "ilostat"), "id")) for _, ind in series))
     own = client is None
