@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from conftest import STATES, YEAR, assert_clean_error
 from fixtures_report import (
     ANSI,
+    baseline_of,
     ASSESSED_ON_BUNDLED,
     BEST_FIRST,
     NOT_ASSESSED_ON_BUNDLED,
@@ -93,7 +94,7 @@ def test_target_heads(bundled):
     expected = {
         "digital-economy-share": ("digital-economy-share", "percent", "level", "increase", 30),
         "digital-economy-value-added": ("digital-economy-value-added", "usd-bn", "level", "increase", 1000),
-        "skilled-workforce-share": ("skilled-workforce-share", "percent", "level", "increase", 80),
+        "skilled-workforce-share": ("high-skill-employment-share", "percent", "level", "increase", 80),
         "productivity": ("labour-productivity", "usd", "relative", "increase", None),
         "public-services-ai-share": ("public-services-ai-share", "percent", "level", "increase", 100),
         "social-service-cost": ("social-service-cost", "index", "relative", "decrease", None),
@@ -188,66 +189,76 @@ def test_region_statuses_on_the_bundled_data(bundled):
         region = target_doc(bundled, tid)["region"]
         assert region["status"] == "insufficient_data", (tid, region)
         assert region["latest"] is None
-    # productivity is known for every state (WDI GDP and labour force 2019–2025)
-    for a in target_doc(bundled, "productivity")["states"]:
-        assert a["status"] != "insufficient_data", a["state"]
+    # productivity and the skilled-workforce proxy are known for every state that has a bundled series
+    for tid, ind in (("productivity", "labour-productivity"), ("skilled-workforce-share", "high-skill-employment-share")):
+        for a in target_doc(bundled, tid)["states"]:
+            if len(ref_series(a["state"], ind)) >= 2:
+                assert a["status"] != "insufficient_data", (tid, a["state"])
 
 
 # ==== numbers computed by hand from the bundled reference CSV (SPEC §5) ===========================
 
+def _productivity_case(state: str) -> dict:
+    """SPEC §5.1–5.3 by hand on the bundled WDI series of one state (real GDP per person employed)."""
+    series = ref_series(state, "labour-productivity")
+    t = max(series)
+    b = baseline_of(series)
+    rate, projected, f = trend_projection(series)
+    xt, xb = series[t], series[b]
+    T = 2.5 * xb  # relative target: x_B × (1 + 1.5)
+    return {"t": t, "b": b, "f": f, "xt": xt, "xb": xb, "T": T, "rate": rate, "projected": projected,
+            "anticipated": (projected - xb) / (T - xb)}
+
+
 @pytest.mark.parametrize("state", ["VNM", "LAO", "SGP", "TLS"])
 def test_productivity_of_one_state_by_hand(bundled, state):
     a = state_doc(bundled, "productivity", state)
-    x25, x20 = productivity(state, 2025), productivity(state, 2020)
-    T = 2.5 * x25  # relative target: x_B × (1 + 1.5)
-    rate = cagr(x20, x25, 5)  # trend window [2020, 2025]: f = 2020 (2019 is outside it)
-    projected = x25 * (1 + rate) ** 5
-    anticipated = (projected - x25) / (T - x25)
-
-    assert a["baseline"] == {"year": 2025, "value": approx(x25, rel=1e-12)}
-    assert a["latest"]["year"] == 2025 and a["latest"]["value"] == approx(x25, rel=1e-12)
-    assert "WDI" in a["latest"]["source"]  # a derived value still says where it came from
-    assert a["target"] == approx(T, rel=1e-12)
-    assert a["progress"] == approx(0, abs=1e-12)  # latest = baseline
-    assert a["attainment"] == approx(0.4, rel=1e-12)
-    assert a["gap"] == approx(1.5 * x25, rel=1e-12)
-    assert a["required_rate"] == approx(2.5 ** (1 / 5) - 1, rel=1e-12)
-    assert a["observed_rate"] == approx(rate, rel=1e-9)
-    assert a["projected"] == approx(projected, rel=1e-9)
-    assert a["anticipated"] == approx(anticipated, rel=1e-9, abs=1e-12)
-    assert a["status"] == by_cutoffs(anticipated)
-    assert a["shortfall"] == approx(max(0.0, T - projected), rel=1e-9)
-    assert a["years_left"] == 5
+    c = _productivity_case(state)
+    assert a["baseline"] == {"year": c["b"], "value": approx(c["xb"], rel=1e-12)}
+    assert a["latest"]["year"] == c["t"] and a["latest"]["value"] == approx(c["xt"], rel=1e-12)
+    assert "WDI" in a["latest"]["source"] and "SL.GDP.PCAP.EM.KD" in a["latest"]["source"]
+    assert a["target"] == approx(c["T"], rel=1e-12)
+    if c["t"] == c["b"]:
+        assert a["progress"] == approx(0, abs=1e-12)  # latest = baseline
+        assert a["attainment"] == approx(0.4, rel=1e-12)
+    assert a["gap"] == approx(c["T"] - c["xt"], rel=1e-12)
+    assert a["required_rate"] == approx((c["T"] / c["xt"]) ** (1 / (TARGET_YEAR - c["t"])) - 1, rel=1e-12)
+    assert a["observed_rate"] == approx(c["rate"], rel=1e-9)
+    assert a["projected"] == approx(c["projected"], rel=1e-9)
+    assert a["anticipated"] == approx(c["anticipated"], rel=1e-9, abs=1e-12)
+    assert a["status"] == by_cutoffs(c["anticipated"])
+    assert a["shortfall"] == approx(max(0.0, c["T"] - c["projected"]), rel=1e-9)
+    assert a["years_left"] == TARGET_YEAR - c["t"]
 
 
 def test_productivity_statuses_follow_the_cutoffs_for_every_state(bundled):
     for code in STATES:
-        x25 = productivity(code, 2025)
-        rate = cagr(productivity(code, 2020), x25, 5)
-        anticipated = ((x25 * (1 + rate) ** 5) - x25) / (1.5 * x25)
-        assert state_doc(bundled, "productivity", code)["status"] == by_cutoffs(anticipated), code
+        c = _productivity_case(code)
+        assert state_doc(bundled, "productivity", code)["status"] == by_cutoffs(c["anticipated"]), code
 
 
 def test_productivity_region_by_hand(bundled):
-    """weighted_mean by labour force of GDP per worker = 1e9 × Σ GDP / Σ labour force; pace bottom-up."""
+    """weighted_mean by labour force of real GDP per person employed; pace bottom-up (SPEC §5.5)."""
     r = target_doc(bundled, "productivity")["region"]
-    lf = {s: ref(s, "labour-force", 2025) for s in STATES}
-    x = sum(lf[s] * productivity(s, 2025) for s in STATES) / sum(lf.values())
-    assert x == approx(1e9 * sum(ref(s, "gdp", 2025) for s in STATES) / sum(lf.values()), rel=1e-12)
-    proj = {s: productivity(s, 2025) * (1 + cagr(productivity(s, 2020), productivity(s, 2025), 5)) ** 5
-            for s in STATES}
-    projected = sum(lf[s] * proj[s] for s in STATES) / sum(lf.values())
-    T = 2.5 * x
-    anticipated = (projected - x) / (T - x)
+    cases = {s: _productivity_case(s) for s in STATES}
+    t = max(c["t"] for c in cases.values())
+    assert all(c["t"] == t for c in cases.values())  # WDI publishes every state to the same year
+    lf = {s: ref(s, "labour-force", t) for s in STATES}
+    W = sum(lf.values())
+    x = sum(lf[s] * cases[s]["xt"] for s in STATES) / W
+    xb = sum(lf[s] * cases[s]["xb"] for s in STATES) / W
+    projected = sum(lf[s] * cases[s]["projected"] for s in STATES) / W
+    T = 2.5 * xb
+    anticipated = (projected - xb) / (T - xb)
 
-    assert r["baseline"]["year"] == 2025 and r["baseline"]["value"] == approx(x, rel=1e-12)
-    assert r["latest"]["year"] == 2025 and r["latest"]["value"] == approx(x, rel=1e-12)
+    assert r["baseline"]["value"] == approx(xb, rel=1e-12)
+    assert r["latest"]["year"] == t and r["latest"]["value"] == approx(x, rel=1e-12)
     assert r["target"] == approx(T, rel=1e-12)
     assert r["gap"] == approx(T - x, rel=1e-12)
     assert r["coverage"] == {"states": 11, "of": 11, "weight_share": approx(1.0)}
     assert r["carried_forward"] == []
     assert r["projected"] == approx(projected, rel=1e-9)
-    assert r["observed_rate"] == approx(cagr(x, projected, 5), rel=1e-9)
+    assert r["observed_rate"] == approx(cagr(x, projected, TARGET_YEAR - t), rel=1e-9)
     assert r["anticipated"] == approx(anticipated, rel=1e-9)
     assert r["status"] == by_cutoffs(anticipated)
     assert r["basis"] == "aggregated"
@@ -363,7 +374,21 @@ def test_region_with_carry_forward_and_a_state_without_trend_by_hand(adm):
     assert r["status"] == by_cutoffs(anticipated)
 
 
-def test_region_weight_carried_from_an_earlier_year_by_hand(adm, tmp_path):
+@pytest.fixture
+def official_skills(adm):
+    """A user's targets.toml that points the skilled-workforce target at an official series recorded as
+    `skilled-workforce-share` (SPEC §2.1), which has no bundled figures: the region mechanics on clean data."""
+    from admtrack.plan import bundled_text
+
+    text = bundled_text()
+    old = 'indicator = "high-skill-employment-share"\nkind = "level"'
+    assert text.count(old) == 1
+    adm.data_dir.mkdir(parents=True, exist_ok=True)
+    (adm.data_dir / "targets.toml").write_text(text.replace(old, 'indicator = "skilled-workforce-share"\nkind = "level"'),
+                                               encoding="utf-8")
+
+
+def test_region_weight_carried_from_an_earlier_year_by_hand(adm, tmp_path, official_skills):
     """skilled-workforce-share for 2026 (weighted by labour force, which WDI gives only to 2025): the
     weight's latest value in [2024, 2026] is used, for the mean and for coverage."""
     values = {"IDN": (40.0, 44.0), "VNM": (30.0, 33.0), "PHL": (50.0, 51.0), "THA": (60.0, 58.0), "MYS": (65.0, 70.0)}
@@ -385,7 +410,7 @@ def test_region_weight_carried_from_an_earlier_year_by_hand(adm, tmp_path):
     assert r["years_left"] == 4
 
 
-def test_region_is_insufficient_when_no_contributing_state_has_a_trend(adm, tmp_path):
+def test_region_is_insufficient_when_no_contributing_state_has_a_trend(adm, tmp_path, official_skills):
     record_rows(adm, tmp_path, [{"state": s, "indicator": "skilled-workforce-share", "year": 2025, "value": 50.0}
                                 for s in ("IDN", "VNM", "PHL", "THA", "MYS")])
     r = state_doc(status_json(adm), "skilled-workforce-share", REGION)
@@ -507,13 +532,14 @@ def test_a_recorded_value_wins_over_a_derived_one(adm):
 
 
 def test_a_retracted_reference_figure_is_not_used(adm):
-    adm.ok("retract", "THA", "gdp", "2025", "--reason", "distrusted")
+    t = max(ref_series("THA", "labour-productivity"))
+    adm.ok("retract", "THA", "labour-productivity", str(t), "--reason", "distrusted")
     doc = status_json(adm)
     a = state_doc(doc, "productivity", "THA")
-    assert a["latest"]["year"] == 2024  # no 2025 GDP, so no 2025 GDP per worker
-    assert a["latest"]["value"] == approx(productivity("THA", 2024), rel=1e-12)
+    assert a["latest"]["year"] == t - 1
+    assert a["latest"]["value"] == approx(productivity("THA", t - 1), rel=1e-12)
     r = state_doc(doc, "productivity", REGION)
-    assert r["latest"]["year"] == 2025 and r["carried_forward"] == ["THA"]
+    assert r["latest"]["year"] == t and r["carried_forward"] == ["THA"]
 
 
 def test_as_of_ignores_later_observations(adm):
@@ -522,6 +548,7 @@ def test_as_of_ignores_later_observations(adm):
     record(adm, "VNM", "digital-economy-share", YEAR, 35)
     record(adm, "VNM", "gdp", YEAR, 600)
     record(adm, "VNM", "labour-force", YEAR, 58_000_000)
+    record(adm, "VNM", "labour-productivity", YEAR, 30_000)
     # without --as-of the new figures count ...
     now = status_json(adm)
     assert state_doc(now, "digital-economy-share", "VNM")["latest"]["year"] == YEAR
@@ -628,7 +655,7 @@ def test_cagr_ratio_adds_ratio_and_nulls_anticipated(adm):
         assert "ratio" in a, (tid, a["state"])
         assert a["anticipated"] is None, (tid, a["state"])
         assert a["ratio"] is None or is_number(a["ratio"])
-    # bundled productivity: the base year is 2025 and so is the latest: t − base < 1
+    # bundled productivity ends before 2025: there is no base year at or after the baseline
     for a in target_doc(doc, "productivity")["states"]:
         assert a["status"] == "insufficient_data", a["state"]
     # the projection method has no ratio
@@ -636,12 +663,12 @@ def test_cagr_ratio_adds_ratio_and_nulls_anticipated(adm):
 
 
 def test_cagr_ratio_productivity_by_hand(adm):
-    """Open SDG on real WDI figures plus a recorded 2026 year: base 2025, ratio = observed / required."""
-    record(adm, "VNM", "gdp", 2026, 540.5)
-    record(adm, "VNM", "labour-force", 2026, 57_600_000)
+    """Open SDG on real WDI figures plus recorded 2025 and 2026 years: base 2025, ratio = observed / required."""
+    x25 = productivity("VNM", 2024) * 1.05
+    x26 = x25 * 1.07
+    record(adm, "VNM", "labour-productivity", 2025, x25)
+    record(adm, "VNM", "labour-productivity", 2026, x26)
     a = state_doc(status_json(adm, "--method", "cagr-ratio"), "productivity", "VNM")
-    x25 = productivity("VNM", 2025)
-    x26 = 1e9 * 540.5 / 57_600_000
     T = 2.5 * x25
     observed = x26 / x25 - 1
     required = (T / x25) ** (1 / 5) - 1
@@ -703,7 +730,7 @@ def test_fail_on_each_status_on_the_bundled_data(adm, status):
 
 
 def test_fail_on_regressing_is_met_on_the_bundled_data(adm):
-    # Lao PDR's and Timor-Leste's GDP per worker fell 2020–2025 (WDI)
+    # Lao PDR's real GDP per person employed fell over its trend window (WDI SL.GDP.PCAP.EM.KD)
     assert state_doc(status_json(adm), "productivity", "LAO")["status"] == "regressing"
     table = adm.ok("status").out
     r = adm("status", "--fail-on", "regressing")
@@ -713,7 +740,8 @@ def test_fail_on_regressing_is_met_on_the_bundled_data(adm):
 
 
 def test_insufficient_data_never_triggers(adm):
-    r = adm("status", "-t", "skilled-workforce-share", "--fail-on", "achieved")
+    no_data = sorted(NOT_ASSESSED_ON_BUNDLED)[0]  # a target without bundled figures
+    r = adm("status", "-t", no_data, "--fail-on", "achieved")
     assert r.code == 0, r.err
     assert adm("status", "--fail-on", "achieved", no_reference=True).code == 0
     assert adm("status", "--as-of", "2010", "--fail-on", "achieved").code == 0
@@ -777,7 +805,7 @@ def test_status_csv_tsv_rows_and_numbers(adm, fmt, delimiter):
                 assert float(cell) == value, (r["target_id"], r["state"], col, cell, value)
         assert r["status"] == a["status"]
     negatives = [r for r in rows if r["observed_rate"].startswith("-")]
-    assert negatives  # LAO and TLS productivity fell: their rates are negative numbers, left as they are
+    assert negatives  # e.g. LAO and TLS productivity fell: their rates are negative numbers, left as they are
 
 
 @pytest.mark.parametrize("source", ['=HYPERLINK("http://evil.example","x")', "+1+2", "-2+3", "@SUM(A1:A3)",

@@ -74,6 +74,35 @@ class Derive(_Strict):
     scale: float = 1.0
 
 
+def _scale(v: float | None) -> float | None:
+    if v is not None and v == 0:
+        raise ValueError("must not be 0")
+    return v
+
+
+NonEmpty = Annotated[str, Field(min_length=1, pattern=r"\S")]
+
+
+class IlostatMap(_Strict):
+    """Where an indicator is published in ILOSTAT (SPEC §9): the indicator id, the fixed dimensions, the
+    ``classif1`` items summed, and — for a share — the item they are divided by (× 100)."""
+
+    id: NonEmpty
+    filter: dict[NonEmpty, NonEmpty] = {}
+    classif1: list[NonEmpty] = []
+    total: NonEmpty | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> IlostatMap:
+        if self.total is not None and not self.classif1:
+            raise ValueError("`total` divides the summed `classif1` items: give `classif1` too")
+        if len(set(self.classif1)) != len(self.classif1):
+            raise ValueError("`classif1` lists an item twice")
+        if self.total is not None and self.total in self.classif1:
+            raise ValueError("`total` must not be one of the `classif1` items")
+        return self
+
+
 class IndicatorModel(_Strict):
     id: KebabId
     name: str = Field(min_length=1)
@@ -82,11 +111,19 @@ class IndicatorModel(_Strict):
     max: float | None = None
     derive: Derive | None = None
     description: str | None = None
+    proxy: NonEmpty | None = None
+    worldbank: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.]+$")] | None = None
+    ilostat: IlostatMap | None = None
+    scale: Annotated[float | None, AfterValidator(_scale)] = None
 
     @model_validator(mode="after")
     def _bounds(self) -> IndicatorModel:
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("min must not exceed max")
+        if self.scale is not None and self.worldbank is None and self.ilostat is None:
+            raise ValueError("`scale` converts a fetched series: give `worldbank` or `ilostat` too")
+        if self.derive is not None and (self.worldbank is not None or self.ilostat is not None):
+            raise ValueError("a derived indicator is computed, not fetched: drop `worldbank`/`ilostat` or `derive`")
         return self
 
 
@@ -208,12 +245,14 @@ def _locate(text: str, loc: tuple) -> int | None:
         return None
     if not rest:
         return start + 1
-    key = rest[-1]
-    pat = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    sub_header = re.compile(rf"^\s*\[\s*{re.escape(table)}\.{re.escape(key)}\s*\]")
-    for n in range(start, end):
-        if pat.match(lines[n]) or sub_header.match(lines[n]):
-            return n + 1
+    # the innermost key that appears on a line of its own table, e.g. `ilostat = { … bar = 2 }` for
+    # ('indicator', 3, 'ilostat', 'bar')
+    for key in reversed(rest):
+        pat = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        sub_header = re.compile(rf"^\s*\[\s*{re.escape(table)}\.{re.escape(key)}\s*\]")
+        for n in range(start, end):
+            if pat.match(lines[n]) or sub_header.match(lines[n]):
+                return n + 1
     return start + 1
 
 
@@ -245,18 +284,17 @@ def _cross_check(data: PlanFile, text: str) -> list[PlanProblem]:
                 elif ref == ind.id:
                     add(("indicator", i, "derive"), f"indicator[{ind.id}].derive.of", "an indicator cannot derive from itself")
     by_id = {i.id: i for i in data.indicator}
+    for i, s in enumerate(data.state):
+        for k, alias in enumerate(s.aliases):
+            if not alias.strip():
+                add(("state", i, "aliases"), f"state[{s.code}].aliases[{k}]", "an alias must not be empty")
+    # derivation cycles, through either operand (depth-first over the derive graph)
+    reported: set[frozenset] = set()
     for i, ind in enumerate(data.indicator):
-        # cycles through derive chains
-        path, cur = [ind.id], ind
-        while cur.derive:
-            nxt = [r for r in cur.derive.of if r in by_id and by_id[r].derive]
-            if not nxt:
-                break
-            if nxt[0] in path:
-                add(("indicator", i, "derive"), f"indicator[{ind.id}].derive", "derivation cycle: " + " -> ".join(path + [nxt[0]]))
-                break
-            path.append(nxt[0])
-            cur = by_id[nxt[0]]
+        cycle = _find_cycle(ind.id, by_id)
+        if cycle and frozenset(cycle) not in reported:
+            reported.add(frozenset(cycle))
+            add(("indicator", i, "derive"), f"indicator[{ind.id}].derive", "derivation cycle: " + " -> ".join(cycle))
     tids: set[str] = set()
     for i, t in enumerate(data.target):
         if t.id in tids:
@@ -266,8 +304,35 @@ def _cross_check(data: PlanFile, text: str) -> list[PlanProblem]:
             add(("target", i, "indicator"), f"target[{t.id}].indicator", f"unknown indicator {t.indicator!r}")
         if t.weight is not None and t.weight not in ids:
             add(("target", i, "weight"), f"target[{t.id}].weight", f"unknown indicator {t.weight!r}")
+        ind = by_id.get(t.indicator)
+        if ind is not None and t.kind == "level" and t.value is not None:
+            if (ind.min is not None and t.value < ind.min) or (ind.max is not None and t.value > ind.max):
+                lo = "-inf" if ind.min is None else f"{ind.min:g}"
+                hi = "inf" if ind.max is None else f"{ind.max:g}"
+                add(("target", i, "value"), f"target[{t.id}].value",
+                    f"{t.value:g} is outside the bounds of indicator {ind.id!r} ({lo} to {hi})")
         by = t.baseline_year or data.plan.baseline_year
         ty = t.target_year or data.plan.target_year
         if ty <= by:
             add(("target", i, "target_year"), f"target[{t.id}].target_year", "must be after the baseline year")
     return out
+
+
+def _find_cycle(start: str, by_id: dict) -> list[str] | None:
+    """A derive path that leads from ``start`` back to ``start`` (through either operand), or None."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, path = stack.pop()
+        ind = by_id.get(node)
+        if ind is None or ind.derive is None:
+            continue
+        for ref in ind.derive.of:
+            if ref == start and len(path) > 1:
+                return path + [ref]
+            if ref == start:
+                continue  # self-reference: reported on its own
+            if ref not in seen:
+                seen.add(ref)
+                stack.append((ref, path + [ref]))
+    return None
