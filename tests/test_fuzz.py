@@ -55,7 +55,8 @@ from hypothesis import strategies as st
 
 from admtrack.cli import main
 from admtrack.plan import bundled_text
-from admtrack.store import HEADER, Entry, serialise
+from admtrack.model import Observation as Entry
+from admtrack.store import HEADER, serialise
 from conftest import YEAR
 
 STORE = "observations.toml"

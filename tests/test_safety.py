@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from admtrack import inputs, store as store_mod
+from admtrack import inputs
+from admtrack.store import store as store_mod
 from conftest import (SEED_ROWS, STATES, YEAR, assert_clean_error, store_bytes, store_doc, strip_recorded_at, sub,
                       write_file)
 

@@ -235,7 +235,7 @@ def record(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report, write nothing.")] = False,
 ) -> None:
     """Record one observation, or many with --file (all or nothing)."""
-    from admtrack import recording
+    from admtrack.commands import record as recording
 
     ctx = _app()
     if file is not None:
@@ -260,7 +260,7 @@ def retract(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report, write nothing.")] = False,
 ) -> None:
     """Withdraw a figure (from the store or the reference layer); it stays in history."""
-    from admtrack import recording
+    from admtrack.commands import record as recording
 
     recording.retract(_app(), state, indicator, year, reason=reason, dry_run=dry_run)
 

@@ -44,15 +44,19 @@ class Context:
     @cached_property
     def loaded(self):
         """The parsed store, checked against the plan (the first problem is an error)."""
-        return self.store.load(plan_id=self.plan.fingerprint, check=self.check_rows)
+        loaded = self.store.load()
+        if loaded.verdict != self.plan.fingerprint:
+            self.check_rows(loaded.rows)
+            self.store.remember(loaded, self.plan.fingerprint)
+        return loaded
 
     def check_rows(self, rows) -> None:
-        from admtrack.records import check_stored
+        from admtrack.rules import check_stored
 
         problems = check_stored(self.plan, rows, self.store.path)
         if problems:
             more = f" (and {len(problems) - 1} more; run `admtrack check`)" if len(problems) > 1 else ""
-            raise AdmError(problems[0] + more)
+            raise AdmError(f"{problems[0]}{more}")
 
     @cached_property
     def reference(self):
@@ -69,7 +73,7 @@ class Context:
         from admtrack.series import Series, layered
 
         needed = None if indicators is None else self._with_inputs(indicators)
-        current, retracted = layered(self.loaded.current_rows(), self.reference, as_of=as_of, indicators=needed)
+        current, retracted = layered(self.loaded.current, self.reference, as_of=as_of, indicators=needed)
         return Series(self.plan, current, retracted)
 
     def _with_inputs(self, indicators: set[str]) -> set[str]:
@@ -125,22 +129,19 @@ class Context:
 
     # ---- listings ------------------------------------------------------------------------------
     def history(self, state: str, indicator: str) -> "History":
-        from admtrack.store import Entry, current_of
-
         code = self.state_code(state)
         ind = self.indicator_id(indicator)
-        mine = [r for r in self.loaded.rows if r[0] == code and r[1] == ind]
+        mine = [o for o in self.loaded.rows if o.state == code and o.indicator == ind]
         refs = sorted((e for e in self.reference if e.state == code and e.indicator == ind), key=lambda e: e.year)
-        in_force = current_of(mine)
+        in_force = {o.key: o for o in mine}
         rows = []
         for e in refs:
             over = in_force.get(e.key)
-            rows.append(HistoryRow(e, "reference", "superseded" if over and not over[7] else
+            rows.append(HistoryRow(e, "reference", "superseded" if over and not over.retracted else
                                    ("retracted" if over else "current")))
-        for r in mine:
-            e = Entry(*r)
+        for e in mine:
             rows.append(HistoryRow(e, "store", "retraction" if e.retracted else
-                                   ("current" if in_force[e.key] is r else "superseded")))
+                                   ("current" if in_force[e.key] is e else "superseded")))
         series = self.series()
         points = series.points(ind, code)
         return History(code, ind, self.plan.indicators[ind], rows, points)
@@ -161,11 +162,11 @@ class Context:
             for e in self.reference:
                 if keep(e.state, e.indicator, e.year):
                     rows.append(_row(e, "reference"))
-            for e in self.loaded.entries():
+            for e in self.loaded.rows:
                 if keep(e.state, e.indicator, e.year):
                     rows.append(_row(e, "store"))
             return rows
-        current, _ = layered(self.loaded.current_rows(), self.reference, as_of=as_of)
+        current, _ = layered(self.loaded.current, self.reference, as_of=as_of)
         for o in sorted(current.values(), key=lambda o: (o.state, o.indicator, o.year)):
             if keep(o.state, o.indicator, o.year):
                 rows.append({"state": o.state, "indicator": o.indicator, "year": o.year, "value": o.value,
@@ -199,7 +200,7 @@ def run_check(data_dir: Path | None, *, no_reference: bool) -> tuple[list[str], 
     """(summary lines, problems) for `admtrack check`: every problem, not just the first."""
     from admtrack.errors import where
     from admtrack.plan import Plan, check_plan_file, plan_path
-    from admtrack.records import check_stored
+    from admtrack.rules import check_stored
     from admtrack.store import Store
 
     folder = resolve_data_dir(data_dir)
@@ -221,7 +222,7 @@ def run_check(data_dir: Path | None, *, no_reference: bool) -> tuple[list[str], 
         problems.append(exc.message)
         entries = None
     if entries is not None:
-        found = check_stored(plan, entries, store.path) if plan else []
+        found = [str(p) for p in check_stored(plan, entries, store.path)] if plan else []
         problems += found
         if not found:
             if store.path.exists():

@@ -29,7 +29,7 @@ def layered(latest: dict, reference_entries, *, as_of: int | None = None,
             indicators: set[str] | None = None) -> tuple[dict[Key, Obs], set[Key]]:
     """Current recorded observations by key, and the keys hidden by a retraction.
 
-    ``latest``: the store's row in force per key (``Loaded.current_rows()``); ``indicators``: keep only
+    ``latest``: the store's row in force per key (``Loaded.current``); ``indicators``: keep only
     these (the caller knows which a report needs)."""
     out: dict[Key, Obs] = {}
     for e in reference_entries:
@@ -37,15 +37,14 @@ def layered(latest: dict, reference_entries, *, as_of: int | None = None,
             out[e.key] = Obs(e.state, e.indicator, e.year, e.value, e.source, e.note, e.recorded_at, "reference")
     retracted: set[Key] = set()
     pop = out.pop
-    for key, r in latest.items():
-        # r: [state, indicator, year, value, source, note, recorded_at, retracted, reason, line]
-        if (as_of is not None and r[2] > as_of) or (indicators is not None and r[1] not in indicators):
+    for key, o in latest.items():
+        if (as_of is not None and o.year > as_of) or (indicators is not None and o.indicator not in indicators):
             continue
-        if r[7]:
+        if o.retracted:
             pop(key, None)
             retracted.add(key)
         else:
-            out[key] = Obs(r[0], r[1], r[2], r[3], r[4], r[5], r[6], "store")
+            out[key] = Obs(o.state, o.indicator, o.year, o.value, o.source, o.note, o.recorded_at, "store")
     return out, retracted
 
 
