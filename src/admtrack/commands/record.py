@@ -69,6 +69,11 @@ def _place(name: str, label: str) -> Place:
     return Place(name, item=number) if kind == "item" else Place(name, line=number)
 
 
+def _by_place(problem: tuple[Place, str, str]) -> int:
+    place, _, _ = problem
+    return place.order
+
+
 def record_file(ctx, path: str, input_format: str | None, *, revise: bool, dry_run: bool) -> None:
     from admtrack import inputs
     from admtrack.validate import current_year
@@ -93,7 +98,7 @@ def record_file(ctx, path: str, input_format: str | None, *, revise: bool, dry_r
             problems.append((place, exc.field, exc.reason))
     del rows
     if problems:
-        problems.sort(key=lambda p: p[0].order)
+        problems.sort(key=_by_place)
         detail = [f"{place}: {fld}: {why}" for place, fld, why in problems]
         raise AdmError(f"{name}: {len(problems)} bad row(s), nothing recorded", details=detail)
 

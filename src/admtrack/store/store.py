@@ -92,7 +92,8 @@ class Store:
     # reading ------------------------------------------------------------------------------------
     def load(self) -> Loaded:
         """The store, parsed (a missing store is empty; one that does not parse raises AdmError)."""
-        return self._load()[0]
+        loaded, _, _, _ = self._load()
+        return loaded
 
     def _load(self) -> tuple[Loaded, bytes, hashlib.blake2b, cache_mod.View | None]:
         got = self._read()
