@@ -106,36 +106,44 @@ def decide(in_force: Callable[[Key], Observation | None], rows: Sequence[Observa
     seen: dict[Key, Observation] = {}
     d = Decision()
     conflicts: list[str] = []
+    append = d.append.append
+
+    def at(i: int, row: Observation) -> str:
+        return f"{places[i]}: " if places else ""
+
     for i, row in enumerate(rows):
-        at = f"{places[i]}: " if places else ""
-        what = f"{row.state} {row.indicator} {row.year}"
-        prior = seen.get(row.key)
+        key = (row.state, row.indicator, row.year)
+        prior = seen.get(key)
         if prior is not None:
             # the same figure twice in one input: a repeat is harmless, a different one is an error
             if (prior.value, prior.source, prior.note) == (row.value, row.source, row.note):
                 d.unchanged += 1
                 continue
-            conflicts.append(f"{at}{what}: given twice in this input with different values")
+            conflicts.append(f"{at(i, row)}{_what(row)}: given twice in this input with different values")
             continue
-        seen[row.key] = row
-        old = in_force(row.key)
+        seen[key] = row
+        old = in_force(key)
         if old is None or old.retracted:
-            d.append.append(row._replace(recorded_at=recorded_at))
+            append(row._replace(recorded_at=recorded_at))
             d.recorded += 1
         elif (old.value, old.source, old.note) == (row.value, row.source, row.note):
             d.unchanged += 1
         elif revise:
-            d.append.append(row._replace(recorded_at=recorded_at))
+            append(row._replace(recorded_at=recorded_at))
             d.revised += 1
         else:
             diff = [name for name, a, b in (("value", old.value, row.value), ("source", old.source, row.source),
                                             ("note", old.note, row.note)) if a != b]
-            conflicts.append(f"{at}{what}: already recorded with a different {' and '.join(diff)} "
+            conflicts.append(f"{at(i, row)}{_what(row)}: already recorded with a different {' and '.join(diff)} "
                              f"({_fmt(old.value)} → {_fmt(row.value)}); use --revise to supersede it")
     if conflicts:
         head = conflicts[0] if len(conflicts) == 1 else f"{len(conflicts)} conflicting rows, nothing recorded"
         raise AdmError(head, details=conflicts if len(conflicts) > 1 else [])
     return d
+
+
+def _what(row: Observation) -> str:
+    return f"{row.state} {row.indicator} {row.year}"
 
 
 def _fmt(v: float | None) -> str:

@@ -4,6 +4,7 @@ store's transaction (``Store.transact``) and reports what the transaction return
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from admtrack.errors import AdmError
@@ -69,6 +70,20 @@ def _place(name: str, label: str) -> Place:
     return Place(name, item=number) if kind == "item" else Place(name, line=number)
 
 
+class _Places(Sequence[Place]):
+    """The place of each row, made when a message needs it."""
+
+    def __init__(self, name: str, labels: list[str]) -> None:
+        self.name = name
+        self.labels = labels
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return _place(self.name, self.labels[i])
+
+
 def _by_place(problem: tuple[Place, str, str]) -> int:
     place, _, _ = problem
     return place.order
@@ -86,16 +101,16 @@ def record_file(ctx, path: str, input_format: str | None, *, revise: bool, dry_r
     rows, bad = inputs.parse(name, text, fmt)
     del text
     clean: list[Observation] = []
-    places: list[Place] = []
+    labels: list[str] = []
     problems = [(_place(name, label), fld, why) for label, fld, why in bad]
     top = current_year()
     for label, fields in rows:
-        place = _place(name, label)
         try:
             clean.append(check_row(plan, fields, max_year=top))
-            places.append(place)
+            labels.append(label)
         except FieldError as exc:
-            problems.append((place, exc.field, exc.reason))
+            problems.append((_place(name, label), exc.field, exc.reason))
+    places = _Places(name, labels)
     del rows
     if problems:
         problems.sort(key=_by_place)

@@ -38,7 +38,7 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def encode(rows) -> bytes:
-    """A JSON array of entries, each the first STORED fields of an Observation."""
+    """A JSON array of entries, each the first STORED fields of an Observation (or such a tuple)."""
     return _ENCODER.encode([o[:STORED] for o in rows]).encode("utf-8")
 
 
@@ -78,7 +78,7 @@ class View:
     def current(self) -> list[Observation] | None:
         return _decode(self._current)
 
-    def rows_bytes(self) -> bytes | None:
+    def rows_part(self) -> Rows | None:
         """The rows part, checked against its hash; None if the cache changed or does not match."""
         n, want = self.head["rows"]
         start = self._st.st_size - len(_END) - n
@@ -103,11 +103,53 @@ class View:
         finally:
             os.close(fd)
         data = b"".join(chunks)
-        return data if digest(data) == want else None
+        if not (data.startswith(b"[") and data.endswith(b"]")):
+            return None
+        rows = Rows([memoryview(data)[:-1]], empty=data == b"[]", data=data)
+        return rows if rows.digest() == want else None
 
     def rows(self) -> list[Observation] | None:
-        data = self.rows_bytes()
-        return None if data is None else _decode(data)
+        part = self.rows_part()
+        return None if part is None else _decode(part.data)
+
+
+class Rows:
+    """The rows part of a cache as bytes (a JSON array), kept open (without its closing bracket) so that
+    entries can be appended, and hashed as it grows, without copying or hashing it again."""
+
+    def __init__(self, parts: list, *, empty: bool, data: bytes | None = None, hasher=None) -> None:
+        self.parts = parts
+        self.empty = empty
+        self.data = data  # the whole part, when it was read as one
+        if hasher is None:
+            hasher = hashlib.blake2b(digest_size=20)
+            for p in parts:
+                hasher.update(p)
+        self.hasher = hasher
+
+    @classmethod
+    def of(cls, rows) -> Rows:
+        data = encode(rows)
+        return cls([memoryview(data)[:-1]], empty=not rows, data=data)
+
+    def extended(self, new: list) -> Rows:
+        """These rows and then ``new`` (Observations, or tuples from ``numbered``)."""
+        if not new:
+            return self
+        items = memoryview(encode(new))[1:-1]
+        add = [items] if self.empty else [b",", items]
+        hasher = self.hasher.copy()
+        for p in add:
+            hasher.update(p)
+        return Rows(self.parts + add, empty=False, hasher=hasher)
+
+    def size(self) -> int:
+        return sum(len(p) for p in self.parts) + 1
+
+    def digest(self) -> str:
+        h = self.hasher.copy()
+        h.update(b"]")
+        return h.hexdigest()
 
 
 class Cache:
@@ -147,23 +189,24 @@ class Cache:
         finally:
             os.close(fd)
 
-    def put(self, key: dict, *, verdict: str | None, canonical: bool, current: list[Observation],
-            rows: bytes) -> None:
-        """Write the cache (``rows`` already encoded). Never fails a command: a cache is an optimisation."""
+    def put(self, key: dict, *, verdict: str | None, canonical: bool, current: list, rows: Rows) -> None:
+        """Write the cache. Never fails a command: a cache is an optimisation."""
         cur = encode(current)
         head = {"v": VERSION, "key": key, "verdict": verdict, "canonical": canonical,
-                "current": [len(cur), digest(cur)], "rows": [len(rows), digest(rows)]}
-        data = b"".join((_HEAD, json.dumps(head, separators=(",", ":")).encode("ascii"),
-                         _CURRENT, cur, _ROWS, rows, _END))
+                "current": [len(cur), digest(cur)], "rows": [rows.size(), rows.digest()]}
+        data = b"".join((_HEAD, json.dumps(head, separators=(",", ":")).encode("ascii"), _CURRENT, cur, _ROWS,
+                         *rows.parts, b"]", _END))
         try:
             atomic_write(self.path, data, durable=False)
         except OSError:
             pass
 
 
-def extend(rows: bytes, new: list[Observation]) -> bytes:
-    """The encoded rows with ``new`` appended, without decoding what is there."""
-    added = encode(new)
-    if rows == b"[]":
-        return added
-    return rows[:-1] + b"," + added[1:]
+def numbered(entries: list[Observation], lines: list[int]) -> list[tuple]:
+    """Entries as the cache keeps them, with the lines they were written at (cheaper than building new
+    Observations: a big ``record --file`` appends 100,000 of them)."""
+    return [e[:_LINE] + (line,) for e, line in zip(entries, lines)]
+
+
+_LINE = Observation._fields.index("line")
+assert _LINE == STORED - 1

@@ -116,7 +116,7 @@ class Store:
         parsed = parse_store(raw, self.path)
         loaded = Loaded(key=key, canonical=parsed.canonical, rows=parsed.rows)
         self.cache.put(key, verdict=None, canonical=parsed.canonical, current=list(loaded.current.values()),
-                       rows=cache_mod.encode(parsed.rows))
+                       rows=cache_mod.Rows.of(parsed.rows))
         return loaded, raw, hasher, None
 
     def _read(self) -> tuple[bytes, os.stat_result] | None:
@@ -149,9 +149,9 @@ class Store:
         if (st.st_size, st.st_mtime_ns, st.st_ino) != (key["size"], key["mtime_ns"], key["ino"]):
             return
         view = self.cache.get(key)
-        rows = view.rows_bytes() if view is not None else None
+        rows = view.rows_part() if view is not None else None
         if rows is None:
-            rows = cache_mod.encode(loaded.rows)
+            rows = cache_mod.Rows.of(loaded.rows)
         self.cache.put(key, verdict=verdict, canonical=loaded.canonical, current=list(loaded.current.values()),
                        rows=rows)
         loaded.verdict = verdict
@@ -182,9 +182,11 @@ class Store:
                 base += b"\n"
             hasher.update(base[len(raw):])
             first_line = base.count(b"\n") + 2  # a blank line precedes each entry
-            stamped = [o._replace(recorded_at=o.recorded_at or now_utc()) for o in new]
-            text, lines = serialise(stamped, first_line)
-            numbered = [o._replace(line=ln) for o, ln in zip(stamped, lines)]
+            if not all(o.recorded_at for o in new):
+                stamp = now_utc()
+                new = [o if o.recorded_at else o._replace(recorded_at=stamp) for o in new]
+            text, lines = serialise(new, first_line)
+            numbered = cache_mod.numbered(new, lines)
             tail = text.encode("utf-8")
             if raw and not loaded.canonical:
                 self._check_appendable(base + tail, len(loaded.rows) + len(new))
@@ -194,14 +196,14 @@ class Store:
             except OSError as exc:
                 raise os_problem(target, exc, "cannot write") from None
             hasher.update(tail)
-            rows = view.rows_bytes() if view is not None else None
+            rows = view.rows_part() if view is not None else None
             if rows is None:
-                rows = cache_mod.encode(loaded.rows)
-            current = dict(loaded.current)
-            for o in numbered:
-                current[(o.state, o.indicator, o.year)] = o
+                rows = cache_mod.Rows.of(loaded.rows)
+            current: dict = dict(loaded.current)
+            for o, entry in zip(new, numbered):
+                current[(o.state, o.indicator, o.year)] = entry
             self.cache.put(_key(st, hasher), verdict=verdict, canonical=loaded.canonical or not raw,
-                           current=list(current.values()), rows=cache_mod.extend(rows, numbered))
+                           current=list(current.values()), rows=rows.extended(numbered))
             return result
 
     def _check_appendable(self, data: bytes, entries: int) -> None:
