@@ -40,7 +40,7 @@ class Loaded:
     """The parsed store. The entries in force are at hand; every entry (history, a full export, a first
     check against a plan) is read from the cache or parsed only when asked for."""
 
-    __slots__ = ("key", "verdict", "canonical", "_rows", "_current", "_more")
+    __slots__ = ("key", "verdict", "canonical", "_rows", "_current", "_more", "_encoded")
 
     def __init__(self, *, key: dict | None = None, verdict: str | None = None, canonical: bool = True,
                  rows: list[Observation] | None = None, current: dict[Key, Observation] | None = None,
@@ -52,6 +52,7 @@ class Loaded:
         self._rows = rows
         self._current = current
         self._more = more
+        self._encoded: cache_mod.Rows | None = None  # the rows as the cache holds them, when at hand
 
     @property
     def rows(self) -> list[Observation]:
@@ -115,8 +116,9 @@ class Store:
                 return loaded, raw, hasher, view
         parsed = parse_store(raw, self.path)
         loaded = Loaded(key=key, canonical=parsed.canonical, rows=parsed.rows)
+        loaded._encoded = cache_mod.Rows.of(parsed.rows)
         self.cache.put(key, verdict=None, canonical=parsed.canonical, current=list(loaded.current.values()),
-                       rows=cache_mod.Rows.of(parsed.rows))
+                       rows=loaded._encoded)
         return loaded, raw, hasher, None
 
     def _read(self) -> tuple[bytes, os.stat_result] | None:
@@ -148,8 +150,10 @@ class Store:
         key = loaded.key
         if (st.st_size, st.st_mtime_ns, st.st_ino) != (key["size"], key["mtime_ns"], key["ino"]):
             return
-        view = self.cache.get(key)
-        rows = view.rows_part() if view is not None else None
+        rows = loaded._encoded
+        if rows is None:
+            view = self.cache.get(key)
+            rows = view.rows_part() if view is not None else None
         if rows is None:
             rows = cache_mod.Rows.of(loaded.rows)
         self.cache.put(key, verdict=verdict, canonical=loaded.canonical, current=list(loaded.current.values()),
@@ -196,7 +200,7 @@ class Store:
             except OSError as exc:
                 raise os_problem(target, exc, "cannot write") from None
             hasher.update(tail)
-            rows = view.rows_part() if view is not None else None
+            rows = loaded._encoded or (view.rows_part() if view is not None else None)
             if rows is None:
                 rows = cache_mod.Rows.of(loaded.rows)
             current: dict = dict(loaded.current)
