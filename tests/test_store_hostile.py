@@ -202,7 +202,8 @@ def test_inline_array_store_is_read_but_never_broken(adm, data_dir, text):
 
 
 def test_hand_written_array_of_tables_can_still_be_appended(adm, data_dir):
-    text = f"[[observation]]\nstate = 'VNM'  # by hand\nindicator = 'gdp'\nyear = 2023\nvalue = 400\nrecorded_at = {AT}\n"
+    text = ("[[observation]]\nstate = 'VNM'  # by hand\nindicator = 'gdp'\nyear = 2023\nvalue = 400\n"
+            f"recorded_at = {AT}\n")
     write_file(data_dir / "observations.toml", text)
     adm.ok("record", "VNM", "gdp", "2024", "430.5")
     assert [o["year"] for o in adm.observations()] == [2023, 2024]
@@ -355,7 +356,8 @@ def test_huge_numbers_on_the_command_line(adm, data_dir, args):
 
 
 def test_huge_numbers_in_an_input_file(adm, data_dir, tmp_path):
-    f = write_file(tmp_path / "in.csv", f"state,indicator,year,value\nVNM,gdp,{'1' * 5000},1\nVNM,gdp,2024,{'2' * 5000}\n")
+    f = write_file(tmp_path / "in.csv",
+                   f"state,indicator,year,value\nVNM,gdp,{'1' * 5000},1\nVNM,gdp,2024,{'2' * 5000}\n")
     r = adm("record", "--file", f)
     assert_clean_error(r, 1, contains=("in.csv:2: year", "in.csv:3: value"))
     assert "Exceeds" not in r.err

@@ -333,6 +333,12 @@ def main(argv: list[str] | None = None) -> None:
     except MemoryError:
         sys.stderr.write("admtrack: error: out of memory (input too large?)\n")
         code = 1
+    if argv is None:
+        import signal
+
+        # the work is done: a Ctrl-C now, during the interpreter's shutdown (after Python hands SIGINT back
+        # to the system), would end the process by the signal instead of with the exit code (SPEC §6)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     _flush_quietly()
     sys.exit(code)
 
