@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 from admtrack.plan import bundled_path, load_plan
-from admtrack.store import HEADER, STORE_NAME, Entry, serialise
+from admtrack.model import Observation as Entry
+from admtrack.store import HEADER, STORE_NAME, serialise
 
 SCALE = {"percent": 60.0, "usd-bn": 900.0, "usd": 30000.0, "persons": 3e8, "index": 150.0}
 

@@ -55,7 +55,8 @@ from hypothesis import strategies as st
 
 from admtrack.cli import main
 from admtrack.plan import bundled_text
-from admtrack.store import HEADER, Entry, serialise
+from admtrack.model import Observation
+from admtrack.store import HEADER, serialise
 from conftest import YEAR
 
 STORE = "observations.toml"
@@ -202,10 +203,10 @@ AT = "2026-01-02T03:04:05.123456Z"
 
 def _seed_store() -> bytes:
     """SEED, a revision and a retraction, in the exact layout admtrack writes (what its fast reader reads)."""
-    entries = [Entry(r["state"], r["indicator"], r["year"], float(r["value"]), r.get("source"), r.get("note"), AT)
+    entries = [Observation(r["state"], r["indicator"], r["year"], float(r["value"]), r.get("source"), r.get("note"), AT)
                for r in SEED]
-    entries.append(Entry("THA", "gdp", 2024, 530.25, "NESDC rev.", None, "2026-01-02T03:04:06.000001Z"))
-    entries.append(Entry("IDN", "public-services-ai-share", 2025, None, None, None, "2026-01-02T03:04:07.000000Z",
+    entries.append(Observation("THA", "gdp", 2024, 530.25, "NESDC rev.", None, "2026-01-02T03:04:06.000001Z"))
+    entries.append(Observation("IDN", "public-services-ai-share", 2025, None, None, None, "2026-01-02T03:04:07.000000Z",
                          retracted=True, reason="definition changed"))
     text, _ = serialise(entries, HEADER.count("\n") + 2)
     return HEADER.encode("utf-8") + text.encode("utf-8")

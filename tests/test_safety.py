@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from admtrack import inputs, store as store_mod
+from admtrack import inputs
+from admtrack.store import store as store_mod
 from conftest import (SEED_ROWS, STATES, YEAR, assert_clean_error, store_bytes, store_doc, strip_recorded_at, sub,
                       write_file)
 
@@ -61,15 +62,39 @@ WRITER = textwrap.dedent("""
 """).format(states=STATES, indicators=INDICATORS)
 
 
-def test_eight_concurrent_writers_of_single_records(adm, data_dir, seeded, tmp_path):
+@pytest.mark.parametrize("delete_lock", [False, True], ids=["", "lock file deleted while held"])
+def test_eight_concurrent_writers_of_single_records(adm, data_dir, seeded, tmp_path, delete_lock):
+    import threading
+
     go = tmp_path / "go"
     script = write_file(tmp_path / "writer.py", WRITER)
     procs = [subprocess.Popen([sys.executable, str(script), str(data_dir), str(me), str(go)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(tmp_path))
              for me in range(8)]
+    stop = threading.Event()
+    deleted = []
+
+    def delete_the_lock_file() -> None:  # a clean-up job or a sync tool, while writers hold the lock
+        while not stop.is_set():
+            try:
+                (data_dir / ".observations.lock").unlink()
+                deleted.append(1)
+            except FileNotFoundError:
+                pass
+            time.sleep(0.002)
+
+    deleter = threading.Thread(target=delete_the_lock_file)
+    if delete_lock:
+        deleter.start()
     time.sleep(0.3)
     go.touch()
-    results = [p.communicate(timeout=120) for p in procs]
+    try:
+        results = [p.communicate(timeout=120) for p in procs]
+    finally:
+        stop.set()
+        if delete_lock:
+            deleter.join()
+    assert not delete_lock or len(deleted) > 10
     for p, (out, err) in zip(procs, results):
         assert p.returncode == 0, err.decode()
         assert err.decode().count("recorded ") == 25 and b"Traceback" not in err

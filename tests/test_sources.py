@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from admtrack.errors import AdmError
 from admtrack.plan import bundled_path, load_plan
-from admtrack.records import check_row
+from admtrack.rules import check_row
 from admtrack.sources import bulk, ilostat, worldbank
 from conftest import REPO, STATES
 

@@ -15,7 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from admtrack.errors import AdmError
-from admtrack.store import Entry, Store, parse_store, serialise
+from admtrack.rules import Decision
+from admtrack.model import Observation
+from admtrack.store import Store, parse_store, serialise
 from conftest import YEAR, assert_clean_error, store_bytes, store_doc, write_file
 
 HARD_TEXTS = [
@@ -107,9 +109,9 @@ def test_hand_edited_store_is_read_and_stale_or_garbage_cache_ignored(adm, data_
     # a hand edit: the cache must not hide it
     with open(data_dir / "observations.toml", "a", encoding="utf-8") as fh:
         fh.write('\n[[observation]]\nstate = "SGP"\nindicator = "gdp"\nyear = 2022\nvalue = 500.0\n'
-                 'source = "by hand"\n')
+                 'source = "by hand"\nrecorded_at = 2026-01-02T03:04:05Z\n')
     obs = adm.observations()
-    assert [o["year"] for o in obs] == [2024, 2022] and obs[1]["recorded_at"] is None
+    assert [o["year"] for o in obs] == [2024, 2022] and obs[1]["recorded_at"] == "2026-01-02T03:04:05.000000Z"
     # a corrupt or foreign cache is ignored, never trusted, never fatal
     caches = [p for p in data_dir.iterdir() if "cache" in p.name]
     for p in caches:
@@ -186,20 +188,21 @@ def test_broken_store_is_never_overwritten(adm, data_dir, tmp_path, kind):
 
 
 def test_check_reports_every_store_problem(adm, data_dir):
+    at = "recorded_at = 2026-01-02T03:04:05.000006Z\n"
     text = (GOOD_ENTRY
-            + '[[observation]]\nstate = "XYZ"\nindicator = "gdp"\nyear = 2023\nvalue = 1.0\n\n'          # line 9
-            + '[[observation]]\nstate = "VNM"\nindicator = "nope"\nyear = 2023\nvalue = 1.0\n\n'         # line 15
-            + '[[observation]]\nstate = "VNM"\nindicator = "gdp"\nyear = 1985\nvalue = 1.0\n\n'          # line 21
-            + '[[observation]]\nstate = "VNM"\nindicator = "population"\nyear = 2020\nvalue = -3.0\n')   # line 27
+            + '[[observation]]\nstate = "XYZ"\nindicator = "gdp"\nyear = 2023\nvalue = 1.0\n' + at + '\n'    # 9
+            + '[[observation]]\nstate = "VNM"\nindicator = "nope"\nyear = 2023\nvalue = 1.0\n' + at + '\n'   # 16
+            + '[[observation]]\nstate = "VNM"\nindicator = "gdp"\nyear = 1985\nvalue = 1.0\n' + at + '\n'    # 23
+            + '[[observation]]\nstate = "VNM"\nindicator = "population"\nyear = 2020\nvalue = -3.0\n' + at)  # 30
     write_file(data_dir / "observations.toml", text)
     r = adm("check")
     assert_clean_error(r, 1, contains=("4 problem(s)",))
-    for line, fld in ((9, "state"), (15, "indicator"), (21, "year"), (27, "value")):
+    for line, fld in ((9, "state"), (16, "indicator"), (23, "year"), (30, "value")):
         assert f"observations.toml:{line}: {fld}:" in r.err, (line, r.err)
 
 
 def test_check_flags_a_future_year_in_a_hand_edited_store(adm, data_dir):
-    text = GOOD_ENTRY + f'[[observation]]\nstate = "VNM"\nindicator = "gdp"\nyear = {YEAR + 5}\nvalue = 1.0\n'
+    text = GOOD_ENTRY + f'[[observation]]\nstate = "VNM"\nindicator = "gdp"\nyear = {YEAR + 5}\nvalue = 1.0\nrecorded_at = 2026-01-02T03:04:05Z\n'
     write_file(data_dir / "observations.toml", text)
     r = adm("check")
     assert_clean_error(r, 1, contains=("observations.toml:9: year:",))
@@ -209,7 +212,7 @@ def test_hand_written_toml_styles_are_read(adm, data_dir):
     text = ("[[observation]]\nstate = 'VNM'\nindicator = \"\"\"gdp\"\"\"\nyear = 2_024\nvalue = 430\n"
             "source = '''multi\nline'''\nrecorded_at = 2026-01-02T10:04:05+07:00\n\n"
             "[[observation]]\nstate = \"VNM\"\nindicator = \"gdp\"\nyear = 2023\nretracted = true\n"
-            "reason = \"typo\"\n")
+            "reason = \"typo\"\nrecorded_at = 2026-01-02T03:04:05Z\n")
     write_file(data_dir / "observations.toml", text)
     obs = adm.observations()
     assert obs[0]["value"] == 430.0 and obs[0]["source"] == "multi\nline"
@@ -229,23 +232,24 @@ def test_transact_abort_writes_nothing(tmp_path):
     with pytest.raises(AdmError):
         s.transact(boom)
     assert not (tmp_path / "observations.toml").exists()
-    e = Entry("VNM", "gdp", 2024, 1.0, "s", None, "2026-01-01T00:00:00.000000Z")
-    s.transact(lambda existing: [e])
+    e = Observation("VNM", "gdp", 2024, 1.0, "s", None, "2026-01-01T00:00:00.000000Z")
+    s.transact(lambda existing: Decision([e]))
     raw = (tmp_path / "observations.toml").read_bytes()
     with pytest.raises(AdmError):
         s.transact(boom)
     assert (tmp_path / "observations.toml").read_bytes() == raw
-    assert [x.key for x in s.read()] == [("VNM", "gdp", 2024)]
-    assert s.read()[0].line is not None
+    assert [x.key for x in s.load().rows] == [("VNM", "gdp", 2024)]
+    assert s.load().rows[0].line is not None
 
 
 def test_parse_store_reports_line_of_each_entry(tmp_path):
-    entries = [Entry("VNM", "gdp", 2000 + i, float(i), "s\nt", "n" if i % 2 else None, None) for i in range(5)]
+    entries = [Observation("VNM", "gdp", 2000 + i, float(i), "s\nt", "n" if i % 2 else None, "2026-01-01T00:00:00.000000Z")
+               for i in range(5)]
     prefix = "# a\n# b\n"
     # the caller passes the line where the first [[observation]] header lands (a blank line precedes it)
     text, lines = serialise(entries, prefix.count("\n") + 2)
     raw = (prefix + text).encode()
-    parsed = [Entry(*r) for r in parse_store(raw, Path("obs.toml"))]
+    parsed = parse_store(raw, Path("obs.toml")).rows
     assert [p.line for p in parsed] == lines
     split = raw.decode().split("\n")
     assert all(split[ln - 1] == "[[observation]]" for ln in lines)
@@ -272,10 +276,10 @@ def test_serialise_round_trips_through_tomllib(rows):
     entries = []
     for source, note, value, year, retracted, reason in rows:
         if retracted:
-            entries.append(Entry("VNM", "gdp", year, None, None, None, "2026-11-22T01:02:03.456789Z",
+            entries.append(Observation("VNM", "gdp", year, None, None, None, "2026-11-22T01:02:03.456789Z",
                                  retracted=True, reason=reason))
         else:
-            entries.append(Entry("VNM", "gdp", year, value, source, note, "2026-11-22T01:02:03.456789Z"))
+            entries.append(Observation("VNM", "gdp", year, value, source, note, "2026-11-22T01:02:03.456789Z"))
     text, lines = serialise(entries, 2)  # header of the first entry: line 2, after a blank line
     doc = tomllib.loads(text)["observation"]
     assert len(doc) == len(entries)
@@ -286,7 +290,7 @@ def test_serialise_round_trips_through_tomllib(rows):
             assert d["retracted"] is True and d.get("reason") == e.reason and "value" not in d
         else:
             assert d["value"] == e.value and str(d["value"]) == str(e.value)  # bit-exact, -0.0 included
-    back = [Entry(*r) for r in parse_store(text.encode("utf-8"), Path("x.toml"))]
+    back = parse_store(text.encode("utf-8"), Path("x.toml")).rows
 
     def opt(t):  # the store reads an empty text as absent, as check_text does on the way in
         return t or None

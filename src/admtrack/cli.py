@@ -398,7 +398,7 @@ def record(
     Examples: admtrack record VNM digital-economy-share 2025 19.2 --source "MIC, 2026"
     · admtrack record --file figures.csv --dry-run
     """
-    from admtrack import recording
+    from admtrack.commands import record as recording
 
     ctx = _app()
     if file is not None:
@@ -426,7 +426,7 @@ def retract(
 
     Example: admtrack retract VNM gdp 2024 --reason "superseded by the GSO release"
     """
-    from admtrack import recording
+    from admtrack.commands import record as recording
 
     recording.retract(_app(), state, indicator, year, reason=reason, dry_run=dry_run)
 

@@ -51,14 +51,14 @@ class Context:
     @property
     def entries(self) -> list[Observation]:
         """Every store entry in file order (revisions and retractions included), as of ``as_recorded``."""
-        rows = _observations(self.loaded.rows)
+        rows = self.loaded.rows
         return rows if self.as_recorded is None else [o for o in rows if self._known_then(o)]
 
     @cached_property
     def in_force(self) -> dict[Key, Observation]:
         """The store entry in force per (state, indicator, year), as of ``as_recorded``."""
         if self.as_recorded is None:
-            return {k: _observation(o) for k, o in self.loaded.current_rows().items()}
+            return self.loaded.current
         return {o.key: o for o in self.entries}
 
     @cached_property
@@ -76,11 +76,15 @@ class Context:
     @cached_property
     def loaded(self) -> Loaded:
         """The parsed store, checked against the plan (the first problem is an error)."""
-        return self.store.load(plan_id=self.plan.fingerprint, check=self.check_rows)
+        loaded = self.store.load()
+        if loaded.verdict != self.plan.fingerprint:
+            self.check_rows(loaded.rows)
+            self.store.remember(loaded, self.plan.fingerprint)
+        return loaded
 
     def check_rows(self, rows: list[Observation]) -> None:
         """Raise on the first stored entry the plan refuses (all of them: `admtrack check`)."""
-        from admtrack.records import check_stored
+        from admtrack.rules import check_stored
 
         problems = check_stored(self.plan, rows, self.store.path)
         if problems:
@@ -161,11 +165,3 @@ class Context:
                 out.append(tgt)
         return out
 
-
-def _observation(row: object) -> Observation:
-    # TEMP until the store returns Observations
-    return row if isinstance(row, Observation) else Observation(*row)  # type: ignore[misc]
-
-
-def _observations(rows: list) -> list[Observation]:
-    return [_observation(r) for r in rows]

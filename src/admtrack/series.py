@@ -30,8 +30,6 @@ def layered(latest: Mapping[Key, Observation], reference: Iterable[Observation],
     retracted: set[Key] = set()
     pop = out.pop
     for key, o in latest.items():
-        if isinstance(o, list):  # TEMP until the store returns Observations
-            o = Observation(*o)
         if (as_of is not None and o.year > as_of) or (indicators is not None and o.indicator not in indicators):
             continue
         if o.retracted:

@@ -39,12 +39,16 @@ def check_year(raw: object, *, max_year: int | None = None) -> int:
     elif isinstance(raw, float) and raw.is_integer():
         year = int(raw)
     elif isinstance(raw, str) and _INT.match(raw.strip()):
+        digits = raw.strip().lstrip("+-").lstrip("0")
+        if len(digits) > 9:  # far out of range, and int() of more than 4,300 digits would raise
+            raise FieldError("year", f"must be a whole year, got {_short(raw.strip())!r}")
         year = int(raw.strip())
     else:
         shown = raw if isinstance(raw, str) else repr(raw)
         raise FieldError("year", f"must be a whole year, got {_short(shown)!r}" if raw != "" else "is empty")
     if not MIN_YEAR <= year <= top:
-        raise FieldError("year", f"must be between {MIN_YEAR} and {top} (observed figures, not forecasts), got {year}")
+        raise FieldError("year", f"must be between {MIN_YEAR} and {top} (observed figures, not forecasts), "
+                                 f"got {show_int(year)}")
     return year
 
 
@@ -67,7 +71,8 @@ def check_number(raw: object) -> float:
     else:
         raise FieldError("value", f"must be a number, got {type(raw).__name__}")
     if not math.isfinite(value):
-        raise FieldError("value", f"must be a finite number, got {raw!r}")
+        shown = repr(_short(raw)) if isinstance(raw, str) else repr(raw)
+        raise FieldError("value", f"must be a finite number, got {shown}")
     return value
 
 
@@ -96,6 +101,13 @@ def check_text(field: str, raw: object, *, required: bool = False) -> str | None
         kind = "a lone surrogate" if "\ud800" <= ch <= "\udfff" else "a control character"
         raise FieldError(field, f"contains {kind} U+{ord(ch):04X} at position {bad.start() + 1}")
     return raw
+
+
+def show_int(n: int) -> str:
+    """An integer for a message: a huge one (str() fails beyond 4,300 digits) by its size."""
+    if -10**18 < n < 10**18:
+        return str(n)
+    return f"a number of about {int(n.bit_length() * 0.30103) + 1} digits"
 
 
 def _num(x: float) -> str:

@@ -13,7 +13,7 @@ from admtrack.plan import Plan
 def run(data_dir: Path | None, *, no_reference: bool) -> tuple[list[str], list[Problem]]:
     """(summary lines, problems): every problem, not just the first."""
     from admtrack.plan import check_plan_file, plan_path
-    from admtrack.records import check_stored
+    from admtrack.rules import check_stored
     from admtrack.store import Store
 
     folder = resolve_data_dir(data_dir)

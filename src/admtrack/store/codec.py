@@ -1,0 +1,261 @@
+"""The store's TOML (SPEC §2.2): the writer, a fast reader of exactly what the writer writes, and tomllib
+for anything else, so that the result is the same either way (tests/test_store.py checks it).
+
+Every pattern here runs in time linear in the text: no nested quantifiers, possessive repeats, and one
+``finditer`` over the file (SPEC §7 "No input can hang a command").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from math import isfinite
+from pathlib import Path
+from typing import NamedTuple
+
+from admtrack.errors import AdmError, Problem, toml_error_line
+from admtrack.model import Observation
+from admtrack.validate import BAD_TEXT, MAX_TEXT, FieldError, check_number, check_text
+
+HEADER = (
+    "# admtrack observation store: append-only, written by `admtrack record` and `admtrack retract`.\n"
+    "# A later entry for the same state, indicator and year supersedes an earlier one.\n"
+)
+
+#: the keys an [[observation]] table may hold
+KEYS = frozenset({"state", "indicator", "year", "value", "source", "note", "recorded_at", "retracted", "reason"})
+
+_TAIL = tuple(Observation._field_defaults[f] for f in Observation._fields[10:])  # layer, obs_status, released
+_new = tuple.__new__
+
+
+class Parsed(NamedTuple):
+    """The entries of a store, and whether it is in admtrack's own layout (the fast reader read it).
+    Only a store of ``[[observation]]`` tables can be appended to."""
+
+    rows: list[Observation]
+    canonical: bool
+
+
+def parse_store(raw: bytes, path: Path | str) -> Parsed:
+    """Parse and type-check the store's bytes (plan checks are the caller's). AdmError naming file and
+    line on the first problem."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise AdmError(Problem(str(path), line, None, "not valid UTF-8 text")) from None
+    fast = read_fast(text)
+    if fast is not None:
+        return Parsed(fast, True)
+    return Parsed(read_toml(text, path), False)
+
+
+# ------------------------------------------------------------------------------------------ slow path
+
+_HEADER_LINE = re.compile(r"^[ \t]*\[\[[ \t]*observation[ \t]*\]\]", re.M)
+
+
+def read_toml(text: str, path: Path | str) -> list[Observation]:
+    """Any TOML layout, through tomllib."""
+    import tomllib
+
+    name = str(path)
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = toml_error_line(exc, text)
+        raise AdmError(Problem(name, line, None, f"does not parse as TOML: {str(exc).split(' (at')[0]}")) from None
+    except ValueError:  # an integer beyond Python's digit limit
+        raise AdmError(Problem(name, None, None, "does not parse: a number has too many digits")) from None
+    except RecursionError:
+        raise AdmError(Problem(name, None, None, "does not parse: nested too deeply")) from None
+    extra = set(doc) - {"observation"}
+    if extra:
+        raise AdmError(Problem(name, None, None, f"unknown top-level key {sorted(extra)[0]!r} "
+                                                 "(only [[observation]] tables belong here)"))
+    items = doc.get("observation", [])
+    if not isinstance(items, list):
+        raise AdmError(Problem(name, None, None, "'observation' must be an array of tables ([[observation]])"))
+    starts = _header_lines(text)
+    lines: list[int | None] = list(starts) if len(starts) == len(items) else [None] * len(items)
+    out: list[Observation] = []
+    for item, line in zip(items, lines):
+        if not isinstance(item, dict):
+            raise AdmError(Problem(name, line, None, "observation must be a table"))
+        unknown = set(item) - KEYS
+        if unknown:
+            raise AdmError(Problem(name, line, sorted(unknown)[0], "unknown key"))
+        try:
+            out.append(_entry(item, line))
+        except FieldError as exc:
+            raise AdmError(Problem(name, line, exc.field, exc.reason)) from None
+    return out
+
+
+def _entry(item: dict, line: int | None) -> Observation:
+    state, ind = item.get("state"), item.get("indicator")
+    if not isinstance(state, str) or not state:
+        raise FieldError("state", "is required (text)")
+    if not isinstance(ind, str) or not ind:
+        raise FieldError("indicator", "is required (text)")
+    year = item.get("year")
+    if not isinstance(year, int) or isinstance(year, bool):
+        raise FieldError("year", "must be an integer")
+    retracted = item.get("retracted", False)
+    if not isinstance(retracted, bool):
+        raise FieldError("retracted", "must be true or false")
+    value = None
+    if not retracted or "value" in item:
+        raw = item.get("value")
+        if isinstance(raw, str):
+            raise FieldError("value", "must be a number, not text (no quotes around it)")
+        value = check_number(raw)
+    source = check_text("source", item.get("source"))
+    note = check_text("note", item.get("note"))
+    reason = check_text("reason", item.get("reason"))
+    rec = item.get("recorded_at")
+    if isinstance(rec, datetime):
+        rec = iso_utc(rec)
+    elif isinstance(rec, str):
+        try:
+            rec = iso_utc(datetime.fromisoformat(rec))
+        except ValueError:
+            raise FieldError("recorded_at", f"must be a timestamp, got {rec[:40]!r}") from None
+    elif rec is None:
+        raise FieldError("recorded_at", "is missing: admtrack writes it with every entry "
+                                        "(a hand edit, or a damaged file?)")
+    else:
+        raise FieldError("recorded_at", "must be a timestamp")
+    return Observation(state, ind, year, value, source, note, rec, retracted, reason, line)
+
+
+def iso_utc(dt: datetime) -> str:
+    if dt.tzinfo is None:
+        return dt.isoformat()
+    return dt.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _header_lines(text: str) -> list[int]:
+    """1-based line of each [[observation]] header, in one pass."""
+    out: list[int] = []
+    line, pos = 1, 0
+    for m in _HEADER_LINE.finditer(text):
+        line += text.count("\n", pos, m.start())
+        pos = m.start()
+        out.append(line)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ fast path
+# Exactly the layout ``serialise`` writes: keys in its order, one per line, no comments but at the top.
+# A string is a run of plain characters, then (escape, run) pairs: each character can be read one way
+# only, so matching is linear. Escapes are TOML's that JSON decodes alike; a surrogate escape (which TOML
+# refuses and JSON would pair up) and C1 controls (the text checks refuse them) go to tomllib.
+_PLAIN = r'[^"\\\x00-\x08\x0a-\x1f\x7f-\x9f]*+'
+_ESC = r'\\(?:["\\btnfr]|u(?:[0-9A-Ca-cEeFf][0-9A-Fa-f]{3}|[Dd][0-7][0-9A-Fa-f]{2}))'
+_STR = rf'"{_PLAIN}(?:{_ESC}{_PLAIN})*+"'
+_CODE = r'"([A-Za-z0-9_-]++)"'
+_INT = r'(-?(?:0|[1-9][0-9]{0,8}))'
+_NUM = r'(-?(?:0|[1-9][0-9]{0,400})(?:\.[0-9]{1,400})?(?:[eE][+-]?[0-9]{1,4})?)'
+_DT = r'([0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{6}Z)'
+_ENTRY = re.compile(
+    r"\[\[observation\]\]\n"
+    rf"state = {_CODE}\n"
+    rf"indicator = {_CODE}\n"
+    rf"year = {_INT}\n"
+    rf"(?:value = {_NUM}\n)?"
+    rf"(?:source = ({_STR})\n)?"
+    rf"(?:note = ({_STR})\n)?"
+    rf"(?:(retracted = true\n)(?:reason = ({_STR})\n)?)?"
+    rf"recorded_at = {_DT}\n"
+    r"\n*+",
+    re.ASCII,
+)
+_PREFIX = re.compile(r"(?:#[^\x00-\x08\x0a-\x1f\x7f]*+\n|\n)*+")
+_JSON_STR = json.JSONDecoder(strict=False).decode
+
+
+class _Refused(Exception):
+    """Text the fast reader leaves to tomllib (and the checks)."""
+
+
+def read_fast(text: str) -> list[Observation] | None:
+    """The entries of a store in exactly admtrack's layout, or None for anything else."""
+    pos = _PREFIX.match(text).end()  # type: ignore[union-attr]
+    line = text.count("\n", 0, pos) + 1
+    rows: list[Observation] = []
+    append = rows.append
+    count = text.count
+    try:
+        for m in _ENTRY.finditer(text, pos):
+            if m.start() != pos:
+                return None
+            state, ind, year, value, source, note, retracted, reason, rec = m.groups()
+            if value is not None:
+                value = 0.0 if value == "-0" else float(value)  # TOML's integer -0 is 0
+                if not isfinite(value):
+                    return None
+            elif retracted is None:
+                return None
+            if rec[8:10] > "28" or rec.startswith("0000"):
+                try:
+                    datetime.fromisoformat(rec)
+                except ValueError:
+                    return None
+            append(_new(Observation, (state, ind, int(year), value, _text(source), _text(note), rec,
+                                      retracted is not None, _text(reason), line) + _TAIL))
+            line += count("\n", pos, m.end())
+            pos = m.end()
+    except _Refused:
+        return None
+    return rows if pos == len(text) else None
+
+
+def _text(quoted: str | None) -> str | None:
+    if quoted is None:
+        return None
+    if "\\" in quoted:
+        text = _JSON_STR(quoted)
+        if BAD_TEXT.search(text):
+            raise _Refused  # an escape made a control character: the text checks say which
+    else:
+        text = quoted[1:-1]
+    if len(text) > MAX_TEXT:
+        raise _Refused
+    return text or None  # as check_text: empty text is no text
+
+
+# ------------------------------------------------------------------------------------------ writing
+
+def toml_str(s: str) -> str:
+    # JSON string escapes are valid TOML basic-string escapes; the text checks have already refused the
+    # characters (DEL, C1 controls, lone surrogates) that JSON would leave raw but TOML forbids.
+    return json.dumps(s, ensure_ascii=False)
+
+
+def serialise(entries: Iterable[Observation], first_line: int) -> tuple[str, list[int]]:
+    """TOML text for new entries (each preceded by a blank line) and the line of each header."""
+    parts: list[str] = []
+    lines: list[int] = []
+    line = first_line
+    for e in entries:
+        rows = [f"state = {toml_str(e.state)}", f"indicator = {toml_str(e.indicator)}", f"year = {e.year}"]
+        if e.value is not None:
+            rows.append(f"value = {e.value!r}")
+        if e.source is not None:
+            rows.append(f"source = {toml_str(e.source)}")
+        if e.note is not None:
+            rows.append(f"note = {toml_str(e.note)}")
+        if e.retracted:
+            rows.append("retracted = true")
+            if e.reason is not None:
+                rows.append(f"reason = {toml_str(e.reason)}")
+        if e.recorded_at:
+            rows.append(f"recorded_at = {e.recorded_at}")
+        lines.append(line)
+        parts.append("\n[[observation]]\n" + "\n".join(rows) + "\n")
+        line += len(rows) + 2
+    return "".join(parts), lines
