@@ -5,30 +5,31 @@ No printing and no arithmetic of its own beyond selecting data; renderers turn t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from admtrack.assess import status_rank as rank
 from admtrack.model import INSUFFICIENT, REGION, Assessment
+from admtrack.plan import Indicator, Plan, Target
 
 
 @dataclass
 class TargetResult:
-    target: object  # plan.TargetModel
-    indicator: object  # plan.IndicatorModel
+    target: Target
+    indicator: Indicator
     region: Assessment
     states: list[Assessment]
 
 
 @dataclass
 class Result:
-    plan: object
+    plan: Plan
     as_of: int
     method: str
     targets: list[TargetResult]
     state_filter: list[str] | None = None
     region_selected: bool = True
-    warnings: list[str] = field(default_factory=list)
+    as_recorded: str | None = None  # the vintage (SPEC §8), None for the data as it stands
 
 
 def run(ctx, *, state=None, target=None, as_of=None, method="projection") -> Result:
@@ -54,7 +55,7 @@ def run(ctx, *, state=None, target=None, as_of=None, method="projection") -> Res
         out.append(TargetResult(tgt, plan.indicators[tgt.indicator], assessed.region, rows))
     region_selected = chosen_states is None or REGION in chosen_states
     return Result(plan, as_of if as_of is not None else date.today().year, method, out,
-                  chosen_states, region_selected)
+                  chosen_states, region_selected, ctx.as_recorded)
 
 
 def gap_rows(result: Result) -> list[tuple[TargetResult, Assessment]]:

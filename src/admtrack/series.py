@@ -94,7 +94,7 @@ class Series:
 
     def points(self, indicator: str, state: str) -> list[Point]:
         years = self._by.get(indicator, {}).get(state, {})
-        return [Point(y, years[y].value, years[y].source) for y in sorted(years)]
+        return [Point(y, years[y].value, years[y].source, years[y].obs_status) for y in sorted(years)]
 
     def by_state(self, indicator: str, states) -> dict[str, list[Point]]:
         return {s: self.points(indicator, s) for s in states}
