@@ -296,6 +296,28 @@ def check() -> None:
         raise typer.Exit(1)
 
 
+@app.command()
+def explain(
+    target: Annotated[str, typer.Argument(metavar="TARGET", help="Target id (see `admtrack targets`).", autocompletion=_complete("target"))],
+    state: Annotated[Optional[str], typer.Option("--state", "-s", metavar="CODE", autocompletion=_complete("state"), help="A member state (default: the region).")] = None,
+    fmt: FormatOpt = Fmt.table,
+    as_of: AsOfOpt = None,
+    method: Method = "projection",
+    as_recorded: AsRecordedOpt = None,
+    raw: RawOpt = False,
+) -> None:
+    """How a figure was built: the region year by year (who contributed, with which weights, who was left
+    out), the matched baseline and each state's projection; or one state's points, baseline and trend.
+
+    Example: admtrack explain digital-economy-share --state VNM
+    """
+    from admtrack.commands import explain as command
+    from admtrack.render import explain as render
+
+    doc = command.run(_app(as_recorded), target, state, as_of=as_of, method=method)
+    render.emit(doc, fmt.value, raw=raw)
+
+
 # ---- pictures (SPEC §10): matplotlib, plotext and Jinja2 are imported by these two commands only ----
 
 @app.command()
