@@ -64,10 +64,10 @@ def _spelling(value: Optional[str]) -> Optional[str]:
 def _fail_on(value: Optional[str]) -> Optional[str]:
     if value is None:
         return None
-    spelled = _spelling(value)
+    spelled = value.strip().lower().replace("_", "-")
     if spelled not in STATUS_CHOICES:
         raise typer.BadParameter(f"{value!r} is not one of {', '.join(STATUS_CHOICES)}")
-    return spelled.replace("-", "_")  # type: ignore[union-attr]
+    return spelled.replace("-", "_")
 
 
 def _complete(kind: str):
@@ -335,7 +335,7 @@ def chart(
     """
     from admtrack.pictures import chart_data
 
-    fmt = None
+    fmt = ""
     if output is not None:
         fmt = output.suffix.lower().lstrip(".")
         if fmt not in ("svg", "png"):

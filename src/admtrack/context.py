@@ -77,9 +77,11 @@ class Context:
     def loaded(self) -> Loaded:
         """The parsed store, checked against the plan (the first problem is an error)."""
         loaded = self.store.load()
-        if loaded.verdict != self.plan.fingerprint:
+        verdict = self.plan.fingerprint
+        if verdict is None or loaded.verdict != verdict:
             self.check_rows(loaded.rows)
-            self.store.remember(loaded, self.plan.fingerprint)
+            if verdict is not None:
+                self.store.remember(loaded, verdict)
         return loaded
 
     def check_rows(self, rows: list[Observation]) -> None:

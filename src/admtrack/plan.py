@@ -22,11 +22,6 @@ from admtrack.model import REGION, Goal, Thresholds
 ENV_CACHE_DIR = "ADMTRACK_CACHE_DIR"
 
 
-def PlanProblem(line: int | None, key: str, reason: str) -> Problem:  # noqa: N802 - kept for plan_schema
-    """A problem of the plan file; the loader fills in the path."""
-    return Problem(None, line, key, reason)
-
-
 def _pick(cls, data: dict):
     """A dataclass from a table of the (already validated) plan, ignoring keys it does not declare."""
     names = cls.__dataclass_fields__

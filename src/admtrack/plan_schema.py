@@ -11,8 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from admtrack.model import REGION
-from admtrack.errors import toml_error_line
-from admtrack.plan import PlanProblem
+from admtrack.errors import Problem, toml_error_line
 from admtrack.plan import fold as _fold
 
 KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -169,25 +168,25 @@ class PlanFile(_Strict):
 
 
 
-def validate_text(text: str) -> dict | list[PlanProblem]:
+def validate_text(text: str) -> dict | list[Problem]:
     """The plan as a plain JSON-ready dict (the file's keys, defaults filled in), or every problem."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return [PlanProblem(toml_error_line(exc, text), "toml", str(exc).split(" (at")[0])]
+        return [Problem(None, toml_error_line(exc, text), "toml", str(exc).split(" (at")[0])]
     try:
         data = PlanFile.model_validate(doc)
     except ValidationError as exc:
         out = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            out.append(PlanProblem(_locate(text, loc), _keyname(doc, loc), _reason(err)))
+            out.append(Problem(None, _locate(text, loc), _keyname(doc, loc), _reason(err)))
         return out
     problems = _cross_check(data, text)
     return problems or data.model_dump(mode="json", exclude_none=True)
 
 
-def _reason(err: dict) -> str:
+def _reason(err) -> str:  # a pydantic ErrorDetails
     if err["type"] == "extra_forbidden":
         return "unknown key"
     if err["type"] == "missing":
@@ -256,11 +255,11 @@ def _locate(text: str, loc: tuple) -> int | None:
     return start + 1
 
 
-def _cross_check(data: PlanFile, text: str) -> list[PlanProblem]:
-    out: list[PlanProblem] = []
+def _cross_check(data: PlanFile, text: str) -> list[Problem]:
+    out: list[Problem] = []
 
     def add(loc: tuple, key: str, reason: str) -> None:
-        out.append(PlanProblem(_locate(text, loc), key, reason))
+        out.append(Problem(None, _locate(text, loc), key, reason))
 
     seen: dict[str, int] = {}
     for i, s in enumerate(data.state):
@@ -304,13 +303,13 @@ def _cross_check(data: PlanFile, text: str) -> list[PlanProblem]:
             add(("target", i, "indicator"), f"target[{t.id}].indicator", f"unknown indicator {t.indicator!r}")
         if t.weight is not None and t.weight not in ids:
             add(("target", i, "weight"), f"target[{t.id}].weight", f"unknown indicator {t.weight!r}")
-        ind = by_id.get(t.indicator)
-        if ind is not None and t.kind == "level" and t.value is not None:
-            if (ind.min is not None and t.value < ind.min) or (ind.max is not None and t.value > ind.max):
-                lo = "-inf" if ind.min is None else f"{ind.min:g}"
-                hi = "inf" if ind.max is None else f"{ind.max:g}"
+        target_ind = by_id.get(t.indicator)
+        if target_ind is not None and t.kind == "level" and t.value is not None:
+            if (target_ind.min is not None and t.value < target_ind.min) or (target_ind.max is not None and t.value > target_ind.max):
+                lo = "-inf" if target_ind.min is None else f"{target_ind.min:g}"
+                hi = "inf" if target_ind.max is None else f"{target_ind.max:g}"
                 add(("target", i, "value"), f"target[{t.id}].value",
-                    f"{t.value:g} is outside the bounds of indicator {ind.id!r} ({lo} to {hi})")
+                    f"{t.value:g} is outside the bounds of indicator {target_ind.id!r} ({lo} to {hi})")
         by = t.baseline_year or data.plan.baseline_year
         ty = t.target_year or data.plan.target_year
         if ty <= by:

@@ -7,6 +7,7 @@ computed for every state and year where their inputs exist and no value was reco
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
@@ -78,12 +79,12 @@ class Series:
                 b = b_years.get(year)
                 if b is None or year in have or (state, ind_id, year) in self._retracted:
                     continue
-                if op == "product":
-                    value = scale * a.value * b.value
-                else:
-                    if b.value == 0:
-                        continue
-                    value = scale * a.value / b.value
+                x, y = a.value, b.value
+                if x is None or y is None or (op == "ratio" and y == 0):
+                    continue  # current figures always have a value; a ratio needs a divisor
+                value = scale * x * y if op == "product" else scale * x / y
+                if not math.isfinite(value):
+                    continue  # an overflow (absurd inputs): no derived figure rather than inf
                 source = f"derived: {formula} ({a_id}: {a.source or 'no source'}; {b_id}: {b.source or 'no source'})"
                 o = Observation(state, ind_id, year, value, source, layer="derived")
                 have[year] = o
@@ -94,7 +95,8 @@ class Series:
 
     def points(self, indicator: str, state: str) -> list[Point]:
         years = self._by.get(indicator, {}).get(state, {})
-        return [Point(y, years[y].value, years[y].source, years[y].obs_status) for y in sorted(years)]
+        return [Point(y, o.value, o.source, o.obs_status) for y in sorted(years)
+                if (o := years[y]).value is not None]
 
     def by_state(self, indicator: str, states) -> dict[str, list[Point]]:
         return {s: self.points(indicator, s) for s in states}

@@ -55,7 +55,7 @@ def _region(ctx: Context, target: Target, series, method: str) -> dict[str, Any]
     weights = series.by_state(target.weight, members) if target.weight else None
     reported = series.points(target.indicator, REGION)
     min_cov = plan.meta.min_coverage
-    years = []
+    years: list[dict[str, Any]] = []
     for ry in region_series(values, weights, members, target.aggregate, reported=reported, min_coverage=0.0):
         used = ry.basis == "reported" or ry.coverage.weight_share >= min_cov
         if ry.basis == "reported":
@@ -71,7 +71,7 @@ def _region(ctx: Context, target: Target, series, method: str) -> dict[str, Any]
         years.append({"year": ry.year, "value": ry.value, "basis": ry.basis, "used": used,
                       "coverage": {"states": c.states, "of": c.of, "weight_share": c.weight_share},
                       "contributors": contributors, "left_out": left_out})
-    latest = next((y for y in reversed(years) if y["used"]), None)
+    latest: dict[str, Any] | None = next((y for y in reversed(years) if y["used"]), None)
     baseline_parts: list[dict[str, Any]] = []
     projection_parts: list[dict[str, Any]] = []
     if latest is not None and latest["basis"] == "aggregated":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from admtrack.render.fmt import LABEL, SYMBOL_CHAR, fmt_value
@@ -85,7 +86,7 @@ def _years(c) -> list[int]:
 
 # ---- images --------------------------------------------------------------------------------------
 
-RC = {
+RC: dict[str, Any] = {
     "svg.fonttype": "none",  # text stays text: smaller, selectable, searchable
     "svg.hashsalt": "admtrack",  # stable ids: the same data gives the same bytes
     "font.family": "sans-serif",
@@ -218,7 +219,7 @@ def svg(fig, *, alt: str, prefix: str = "c") -> str:
     import matplotlib
 
     buf = io.StringIO()
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     text = buf.getvalue()
     text = re.sub(r"^.*?(?=<svg)", "", text, flags=re.S)  # XML prolog and DOCTYPE
@@ -240,7 +241,7 @@ def png(fig, *, dpi: int = 150) -> bytes:
     import matplotlib
 
     buf = io.BytesIO()
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]
         fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
 

@@ -212,23 +212,23 @@ def parse_csv(name: str, text: str, indicators: Mapping[str, Any], wanted: Itera
             srcs = ", ".join(sorted(s or "(none)" for s in per_source))
             raise AdmError(f"{name}: {ind_id} {state} {year} comes from several ILO sources ({srcs}); "
                            f"add `source = \"…\"` to the mapping's `filter`")
-        (src, items), = per_source.items()
+        ((src, found),) = per_source.items()
         spec, scale = by_id[ind_id]
         parts = list(get(spec, "classif1") or [])
         total = get(spec, "total")
         if parts:
-            if any(p not in items for p in parts) or (total and total not in items):
+            if any(p not in found for p in parts) or (total and total not in found):
                 incomplete += 1
                 continue
-            value = sum(items[p][0] for p in parts)
-            used = [items[p] for p in parts] + ([items[total]] if total else [])
+            value = sum(found[p][0] for p in parts)
+            used: list[tuple[float, str | None, int]] = [found[p] for p in parts] + ([found[total]] if total else [])
             if total:
-                if items[total][0] == 0:
+                if found[total][0] == 0:
                     incomplete += 1
                     continue
-                value = value / items[total][0] * 100
+                value = value / found[total][0] * 100
         else:
-            used = [items[""]]
+            used = [found[""]]
             value = used[0][0]
         if scale is not None and scale != 1:
             value = scaled(repr(value), scale)
