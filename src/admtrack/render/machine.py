@@ -82,6 +82,11 @@ def _md(cell: Any) -> str:
     return str(cell).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
 
 
+def md_text(text: str) -> str:
+    """Text for Markdown outside a table (a footnote)."""
+    return _md(text).replace("<br>", " ")
+
+
 def write_markdown(columns: Sequence[str], rows: Iterable[dict], *, headers: Sequence[str] | None = None,
                    numeric: Sequence[str] = ()) -> None:
     w = out()
