@@ -18,8 +18,9 @@ No Rich here (machine formats must not pay for it): a cell for people is text, o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from admtrack.model import REGION
 from admtrack.render import fmt

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from rich import box
 from rich.cells import cell_len
@@ -21,8 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from admtrack.render import columns as spec
-from admtrack.render.fmt import LABEL, OBS_LABEL, OBS_MARK, PROXY_MARK, REASON_WORD, STATUS_STYLE, SYMBOL_CHAR
-from admtrack.render.fmt import fmt_pair
+from admtrack.render.fmt import LABEL, OBS_LABEL, OBS_MARK, PROXY_MARK, REASON_WORD, STATUS_STYLE, SYMBOL_CHAR, fmt_pair
 
 SPARK = "▁▂▃▄▅▆▇█"
 GAP = "  "  # between the units of a legend
@@ -79,7 +78,8 @@ def width_of(t: Table, *, squeeze: bool = True) -> int:
         if col.no_wrap:
             total += widest
         else:
-            total += min(widest, col.min_width or widest) if squeeze else min(widest, max(spec.WRAP_MIN, col.min_width or 0))
+            least = col.min_width or widest if squeeze else max(spec.WRAP_MIN, col.min_width or 0)
+            total += min(widest, least)
     gap = 1 + t.padding[3]
     return total + gap * max(len(t.columns) - 1, 0)
 

@@ -6,7 +6,8 @@ import csv
 import json
 import math
 import sys
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 #: OWASP CSV injection: text cells starting with these are made inert with a leading apostrophe
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
