@@ -407,6 +407,8 @@ HISTORY = Spec("history", (
            text=lambda e, short: "—" if e.entry.value is None else fmt.full(e.entry.value)),
     Column("obs", "St", text=lambda e, short: "" if e.entry.retracted else (e.entry.obs_status or "A"),
            outputs="people"),
+    Column("value_marked", "Value", numeric=True, outputs="people",
+           text=lambda e, short: "—" if e.entry.value is None else fmt.full(e.entry.value) + fmt.obs_mark(e.entry)),
     Column("layer", "Layer", value=lambda e: e.layer, text=lambda e, short: e.layer[:3] if short else e.layer),
     Column("status", "Status", value=lambda e: e.status, text=lambda e, short: e.status),
     Column("source", value=lambda e: e.entry.source, outputs="machine"),
@@ -418,7 +420,8 @@ HISTORY = Spec("history", (
     Column("what", "Source [note]", text=_what, outputs="people", wrap=True),
 ), (
     Layout("wide", ("year", "value", "obs", "layer", "status", "recorded_at", "what")),
-    Layout("narrow", ("year", "value", "obs", "layer", "status", "what"), short=True),
+    Layout("medium", ("year", "value", "obs", "layer", "status", "what"), short=True),
+    Layout("narrow", ("year", "value_marked", "layer", "status", "what"), short=True),
 ))
 
 

@@ -271,7 +271,7 @@ def history(h, entries: list[spec.HistoryEntry], notes: list[str]) -> None:
     if not entries:
         show(con, head, Text("no entries", style="dim"))
         return
-    t, _ = pick(con, spec.HISTORY, entries)
+    t, layout = pick(con, spec.HISTORY, entries)
     for i, e in enumerate(entries):
         if e.status != "current":
             t.rows[i].style = "dim"
@@ -288,7 +288,10 @@ def history(h, entries: list[spec.HistoryEntry], notes: list[str]) -> None:
             line.append(f"  {a} → {b}")
         items.append(line)
     marks = {e.entry.obs_status for e in entries if e.entry.obs_status not in (None, "A") and not e.entry.retracted}
-    units = [f"{c} {OBS_LABEL.get(c, c)}" for c in sorted(marks)]
-    items.append(legend(con, ["St: SDMX observation status, A normal", *units]))
+    if "obs" in layout.keys:
+        units = [f"{c} {OBS_LABEL.get(c, c)}" for c in sorted(marks)]
+        items.append(legend(con, ["St: SDMX observation status, A normal", *units]))
+    elif marks:
+        items.append(legend(con, [f"{OBS_MARK.get(c, c)} {OBS_LABEL.get(c, c)}" for c in sorted(marks)]))
     items += [Text(f"[{i}] {note}", style="dim") for i, note in enumerate(notes, start=1)]
     show(con, *items)
