@@ -45,7 +45,7 @@ ASSESSMENT_KEYS = {"state", "baseline", "latest", "target", "progress", "attainm
                    "required_rate", "projected", "anticipated", "status", "reason", "trend", "coverage"}
 ASSESSMENT_EXTRA_KEYS = {"years_left", "shortfall", "ratio", "basis", "carried_forward"}
 ROW_KEYS = {"target_id"} | ASSESSMENT_KEYS | {"years_left", "shortfall", "shortfall_share", "contribution"}
-ROW_EXTRA_KEYS = (ASSESSMENT_EXTRA_KEYS - {"years_left", "shortfall"}) | {"unit"}  # unit: the target's unit
+ROW_EXTRA_KEYS = (ASSESSMENT_EXTRA_KEYS - {"years_left", "shortfall"}) | {"unit", "proxy"}  # the target's unit and proxy
 AGGREGATED_RULES = {  # SPEC §2.1: targets whose region value is a sum or weighted mean
     "digital-economy-share": "weighted_mean",
     "digital-economy-value-added": "sum",
@@ -67,7 +67,8 @@ def busy(adm, tmp_path):
 
 def test_gaps_json_document(adm):
     doc = gaps_json(adm)
-    assert {"schema", "plan", "as_of", "rows"} <= set(doc) <= {"schema", "plan", "as_of", "rows", "method"}
+    assert {"schema", "plan", "as_of", "as_recorded", "rows"} <= set(doc) <= {"schema", "plan", "as_of", "as_recorded",
+                                                                               "rows", "method"}
     assert doc["plan"] == {"id": "ADM2030", "name": "ASEAN Digital Masterplan 2030", "baseline_year": 2025,
                            "target_year": 2030}
     assert doc["as_of"] == YEAR
@@ -392,7 +393,9 @@ def test_gaps_csv_tsv(adm, busy, fmt, delimiter):
 
 def test_gaps_markdown(adm, busy):
     out = adm.ok("gaps", "--format", "markdown").out
-    lines = out.rstrip("\n").split("\n")
+    table, _, notes = out.partition("\n\n")  # the table, then footnotes (a proxy's text, SPEC §8)
+    assert "† skilled-workforce-share is measured by the proxy high-skill-employment-share" in notes
+    lines = table.rstrip("\n").split("\n")
     assert all(ln.startswith("|") and ln.endswith("|") for ln in lines)
     sep = [c.strip() for c in lines[1].strip("|").split("|")]
     assert all(c and set(c) <= set("-:") and "---" in c for c in sep), lines[1]

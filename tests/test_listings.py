@@ -169,10 +169,11 @@ def test_export_in_every_format(adm, seeded, fmt, all_revisions):
     args = ["export", "--format", fmt] + (["--all-revisions"] if all_revisions else [])
     r = adm.ok(*args, no_reference=True)
     n_store = 6 if all_revisions else 5
-    extra = ["retracted", "reason"] if all_revisions else []
+    extra = (["retracted", "reason"] if all_revisions else []) + ["obs_status"]  # obs_status: SPEC §8
     if fmt == "json":
         doc = json.loads(r.out)
-        assert doc["schema"] == "admtrack.observations/1" and set(doc) == {"schema", "observations"}
+        assert doc["schema"] == "admtrack.observations/1"
+        assert set(doc) == {"schema", "as_recorded", "observations"} and doc["as_recorded"] is None
         obs = doc["observations"]
         assert len(obs) == n_store
         for o in obs:
@@ -187,8 +188,9 @@ def test_export_in_every_format(adm, seeded, fmt, all_revisions):
     else:
         rows = parse_delimited(r.out)
         assert rows[0] == ["DATAFLOW", "REF_AREA", "INDICATOR", "TIME_PERIOD", "OBS_VALUE", "UNIT_MEASURE",
-                           "OBS_STATUS"]
+                           "OBS_STATUS", "SOURCE", "COMMENT_OBS"]
         assert all(row[0] == "ASEAN:ADM2030(1.0)" and row[6] == "A" for row in rows[1:])
+        assert ["MIC", "est."] in [row[7:] for row in rows[1:] if row[3] == "2024" and row[4] == "18.5"]
         keys = [(row[1], row[2], row[3], row[4]) for row in rows[1:]]
         assert ("VNM", "digital-economy-share", "2024", "18.5") in keys
         if not all_revisions:

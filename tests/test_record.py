@@ -131,7 +131,7 @@ def test_retract_and_record_again(adm, data_dir, seeded):
     # history shows every entry of the series
     h = adm.ok("history", "VNM", DES, "--format", "json").json
     statuses = [e["status"] for e in h["entries"] if e["layer"] == "store" and e["year"] == 2024]
-    assert statuses == ["superseded", "retraction", "current"]
+    assert statuses == ["retracted", "retraction", "current"]  # the first figure was withdrawn, not revised
 
 
 def test_retract_needs_a_figure_and_a_reason(adm, data_dir, seeded):

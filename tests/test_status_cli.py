@@ -61,9 +61,9 @@ REASONS = {"no_data", "no_target", "no_trend", "low_coverage", "no_base_year", "
 # ==== the document on the bundled data alone (SPEC §4) ============================================
 
 TOP_KEYS = {"schema", "plan", "as_of", "targets"}
-TOP_EXTRA_KEYS = {"method"}  # the method used (SPEC §5): allowed beyond §4
+TOP_EXTRA_KEYS = {"method", "as_recorded"}  # the method used (SPEC §5), the vintage (§8)
 TARGET_KEYS = {"id", "title", "indicator", "unit", "kind", "direction", "value", "region", "states"}
-TARGET_EXTRA_KEYS = {"change", "aggregate", "weight"}  # SPEC §4: relative targets carry `change`
+TARGET_EXTRA_KEYS = {"change", "aggregate", "weight", "proxy"}  # SPEC §4: relative targets carry `change`; §8
 
 
 @pytest.fixture
@@ -832,6 +832,7 @@ def test_cagr_ratio_csv_has_a_ratio_column(adm):
 
 
 def _check_gfm(text: str) -> list[str]:
+    text = text.partition("\n\n")[0]  # the table; footnotes (a proxy's text) follow a blank line
     lines = text.rstrip("\n").split("\n")
     assert len(lines) >= 3, text
     for ln in lines:
@@ -953,7 +954,7 @@ def test_wide_terminal_names_targets_in_full(adm, monkeypatch):
         lines = out.splitlines()
         for tid in TARGET_IDS:
             # a table row that starts with the target id, not only the T1..T6 key line
-            assert any(ln.strip().startswith(tid + " ") for ln in lines), (command, tid)
+            assert any(ln.strip().startswith((tid + " ", tid + "† ")) for ln in lines), (command, tid)
         assert all(cell_width(ln) <= 200 for ln in lines)
 
 

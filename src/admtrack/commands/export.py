@@ -1,16 +1,18 @@
-"""`admtrack export`: the current observations of both layers (or every entry), as rows for the writers."""
+"""`admtrack export`: the current observations of both layers (or every entry), for the writers.
+
+What an exported observation holds, and in which column order, is ``render.columns.EXPORT``.
+"""
 
 from __future__ import annotations
 
 from admtrack.context import Context
 from admtrack.model import Observation
 
-#: what one exported observation holds, in column order (SPEC §4 `admtrack.observations/1`)
-FIELDS = ("state", "indicator", "year", "value", "source", "note", "recorded_at", "layer")
-
 
 def run(ctx: Context, *, all_revisions: bool, states: list[str] | None, indicators: list[str] | None,
-        as_of: int | None) -> list[dict]:
+        as_of: int | None) -> list[Observation]:
+    """The observations to export, in order: current values by (state, indicator, year), or with
+    ``all_revisions`` every entry (reference layer first, then the store in recording order)."""
     from admtrack.series import layered
 
     want_states = set(ctx.pick_states(states) or []) or None
@@ -22,18 +24,7 @@ def run(ctx: Context, *, all_revisions: bool, states: list[str] | None, indicato
                 and (as_of is None or o.year <= as_of))
 
     if all_revisions:
-        entries = [*ctx.reference, *ctx.entries]
-        return [row(o, revisions=True) for o in entries if keep(o)]
+        return [o for o in (*ctx.reference, *ctx.entries) if keep(o)]
     current, _ = layered(ctx.in_force, ctx.reference, as_of=as_of)
     ordered = sorted(current.values(), key=lambda o: (o.state, o.indicator, o.year))
-    return [row(o) for o in ordered if keep(o)]
-
-
-def row(o: Observation, *, revisions: bool = False) -> dict:
-    """One exported observation; with ``revisions`` also whether it is a retraction and why."""
-    out = {name: getattr(o, name) for name in FIELDS}
-    if revisions:
-        out["retracted"] = o.retracted
-        out["reason"] = o.reason
-    return out
-
+    return [o for o in ordered if keep(o)]

@@ -1,4 +1,4 @@
-"""`admtrack history STATE INDICATOR`: every entry of one series, both layers, with what is in force."""
+"""`admtrack history STATE INDICATOR`: every entry of one series, both layers, with what became of it."""
 
 from __future__ import annotations
 
@@ -21,27 +21,35 @@ class History:
     state: str
     indicator: str
     indicator_model: Indicator
-    rows: list[HistoryRow]
+    rows: list[HistoryRow]  # oldest year first; within a year, in recording order (reference layer first)
     points: list[Point]  # current values, by year (derived ones included)
+    as_recorded: str | None = None  # the vintage (SPEC §8)
 
 
 def run(ctx: Context, state: str, indicator: str) -> History:
+    """SPEC §8: the entries of both layers, oldest year first and within a year in recording order (a
+    bundled figure before the store entries that revise or retract it). Each value entry's status says what
+    became of it, whatever its layer: ``current``; ``superseded`` by a later value; ``retracted`` when the
+    next entry for its year withdrew it. A retraction entry reads ``retraction``."""
     code = ctx.state_code(state)
     ind = ctx.indicator_id(indicator)
+    refs = [e for e in ctx.reference if e.state == code and e.indicator == ind]
     mine = [r for r in ctx.entries if r.state == code and r.indicator == ind]
-    refs = sorted((e for e in ctx.reference if e.state == code and e.indicator == ind), key=lambda e: e.year)
-    in_force = {r.key: r for r in mine}
-    rows = []
+    by_year: dict[int, list[tuple[Observation, str]]] = {}
     for e in refs:
-        over = in_force.get(e.key)
-        status = "current" if over is None else ("retracted" if over.retracted else "superseded")
-        rows.append(HistoryRow(e, "reference", status))
+        by_year.setdefault(e.year, []).append((e, "reference"))
     for r in mine:
-        if r.retracted:
-            status = "retraction"
-        else:
-            status = "current" if in_force[r.key] is r else "superseded"
-        rows.append(HistoryRow(r, "store", status))
+        by_year.setdefault(r.year, []).append((r, "store"))
+    rows = []
+    for year in sorted(by_year):
+        chain = by_year[year]
+        for i, (e, layer) in enumerate(chain):
+            if e.retracted:
+                status = "retraction"
+            elif i == len(chain) - 1:
+                status = "current"
+            else:
+                status = "retracted" if chain[i + 1][0].retracted else "superseded"
+            rows.append(HistoryRow(e, layer, status))
     points = ctx.series().points(ind, code)
-    return History(code, ind, ctx.plan.indicators[ind], rows, points)
-
+    return History(code, ind, ctx.plan.indicators[ind], rows, points, ctx.as_recorded)

@@ -1,19 +1,16 @@
 """Turns results into documents and rows, and sends them to the writer for the chosen format.
 
-Tables for people go through ``render.human`` (Rich, imported only then); machine formats through
-``render.machine``. No arithmetic here: values are passed through as the core computed them.
+Every format walks the report's column spec in ``render.columns`` (one place per column): CSV, TSV and
+JSON Lines its machine columns, Markdown and the Rich tables (``render.human``, imported only then) its
+people columns. The JSON documents are SPEC §4's nested objects, built here. No arithmetic: values are
+passed through as the core computed them.
 """
 
 from __future__ import annotations
 
 from admtrack.model import REGION, Assessment
+from admtrack.render import columns as spec
 from admtrack.render import machine
-
-NUMERIC = ("year", "value", "baseline_year", "baseline_value", "latest_year", "latest_value", "target",
-           "progress", "attainment", "gap", "observed_rate", "required_rate", "projected", "anticipated",
-           "years_left", "shortfall", "contribution", "ratio", "coverage_states", "coverage_of",
-           "coverage_weight_share", "goal", "shortfall_share", "trend_from", "trend_to", "trend_points")
-
 
 # ---- status / gaps -----------------------------------------------------------------------------
 
@@ -59,10 +56,12 @@ def assessment_doc(a: Assessment, *, method: str, region: bool = False, sum_targ
 
 
 def target_head(tr) -> dict:
+    """A target as the head of its status block; ``proxy``: the text of the proxy indicator it is
+    measured by (SPEC §8), else null."""
     t = tr.target
     return {"id": t.id, "title": t.title, "indicator": t.indicator, "unit": tr.indicator.unit, "kind": t.kind,
             "direction": t.direction, "value": t.value, "change": t.change, "aggregate": t.aggregate,
-            "weight": t.weight}
+            "weight": t.weight, "proxy": spec.proxy_of(tr)}
 
 
 def status_doc(result) -> dict:
@@ -70,6 +69,7 @@ def status_doc(result) -> dict:
         "schema": "admtrack.status/1",
         "plan": plan_head(result.plan),
         "as_of": result.as_of,
+        "as_recorded": result.as_recorded,
         "method": result.method,
         "targets": [
             {**target_head(tr),
@@ -91,212 +91,138 @@ def gaps_doc(result) -> dict:
                                   sum_target=tr.target.aggregate == "sum"))
         row["shortfall_share"] = a.shortfall_share
         row["contribution"] = a.contribution
+        row["proxy"] = spec.proxy_of(tr)
         rows.append(row)
     return {"schema": "admtrack.gaps/1", "plan": plan_head(result.plan), "as_of": result.as_of,
-            "method": result.method, "rows": rows}
-
-
-FLAT_COLUMNS = ["target_id", "state", "unit", "baseline_year", "baseline_value", "latest_year", "latest_value",
-                "latest_source", "latest_obs_status", "target", "goal", "progress", "attainment", "gap",
-                "observed_rate", "required_rate", "projected", "anticipated", "status", "reason", "trend_from",
-                "trend_to", "trend_points", "years_left", "shortfall"]
-REGION_COLUMNS = ["basis", "coverage_states", "coverage_of", "coverage_weight_share", "carried_forward"]
-
-
-def flat(row: dict) -> dict:
-    out = {k: v for k, v in row.items() if not isinstance(v, dict) and k != "carried_forward"}
-    b, l, c, t = row.get("baseline"), row.get("latest"), row.get("coverage"), row.get("trend")
-    out["baseline_year"] = b and b["year"]
-    out["baseline_value"] = b and b["value"]
-    out["latest_year"] = l and l["year"]
-    out["latest_value"] = l and l["value"]
-    out["latest_source"] = l and l["source"]
-    out["latest_obs_status"] = l and l["obs_status"]
-    out["goal"] = row.get("goal")
-    out["trend_from"] = t and t["from"]
-    out["trend_to"] = t and t["to"]
-    out["trend_points"] = t and t["points"]
-    out["coverage_states"] = c and c["states"]
-    out["coverage_of"] = c and c["of"]
-    out["coverage_weight_share"] = c and c["weight_share"]
-    out["carried_forward"] = " ".join(row.get("carried_forward") or [])
-    return out
-
-
-def _flat_columns(result, *, gaps: bool) -> list[str]:
-    cols = list(FLAT_COLUMNS)
-    if result.method == "cagr-ratio":
-        cols.append("ratio")
-    if gaps:
-        cols += ["shortfall_share", "contribution"]
-    return cols + REGION_COLUMNS
+            "as_recorded": result.as_recorded, "method": result.method, "rows": rows}
 
 
 def status(result, fmt: str, *, raw: bool = False) -> None:
     if fmt == "json":
         machine.write_json(status_doc(result))
-        return
-    if fmt == "table":
-        from admtrack.render import human
-
-        human.status(result)
-        return
-    if fmt == "markdown":
-        pairs = []
-        for tr in result.targets:
-            if result.region_selected:
-                pairs.append((tr, tr.region))
-            pairs.extend((tr, a) for a in tr.states)
-        _markdown_report(pairs, STATUS_MD)
-        return
-    doc = status_doc(result)
-    rows = []
-    for t in doc["targets"]:
-        if result.region_selected:
-            rows.append(flat({"target_id": t["id"], "unit": t["unit"], **t["region"]}))
-        rows.extend(flat({"target_id": t["id"], "unit": t["unit"], **a}) for a in t["states"])
-    machine.write_rows(fmt, _flat_columns(result, gaps=False), rows, raw=raw, numeric=NUMERIC)
-
-
-def gaps(result, fmt: str, *, raw: bool = False) -> None:
-    doc = gaps_doc(result)
-    if fmt == "json":
-        machine.write_json(doc)
-    elif fmt == "markdown":
-        from admtrack.report import gap_rows
-
-        _markdown_report(gap_rows(result), GAPS_MD)
     elif fmt == "table":
         from admtrack.render import human
 
-        human.gaps(result, doc)
+        human.status(result)
+    elif fmt == "markdown":
+        _markdown(spec.STATUS, spec.STATUS_MARKDOWN, spec.lines(result), notes=_proxy_notes(result))
     else:
-        machine.write_rows(fmt, _flat_columns(result, gaps=True), [flat(r) for r in doc["rows"]], raw=raw,
-                           numeric=NUMERIC)
+        _rows(fmt, spec.STATUS, spec.lines(result), result, raw=raw)
 
 
-# Markdown for reports: the columns a reader wants, formatted as in the tables (machine formats carry
-# every field at full precision).
-STATUS_MD = ("target", "state", "baseline", "latest", "goal", "of_goal", "progress", "gap", "status", "coverage")
-GAPS_MD = ("target", "state", "latest", "goal", "gap", "years_left", "required", "observed", "projected", "shortfall",
-           "status", "contribution")
-MD_HEAD = {"target": "Target", "state": "State", "baseline": "Baseline", "latest": "Latest", "goal": "Goal",
-           "of_goal": "% of goal", "progress": "Progress", "gap": "Gap", "status": "Status",
-           "coverage": "Coverage", "years_left": "Years left", "required": "Pace needed/y",
-           "observed": "Pace observed/y", "projected": "Projected", "shortfall": "Shortfall",
-           "contribution": "Contribution"}
-MD_TEXT = ("target", "state", "status", "coverage")
+def gaps(result, fmt: str, *, raw: bool = False) -> None:
+    if fmt == "json":
+        machine.write_json(gaps_doc(result))
+    elif fmt == "table":
+        from admtrack.render import human
+
+        human.gaps(result)
+    elif fmt == "markdown":
+        _markdown(spec.GAPS, spec.GAPS_MARKDOWN, spec.gap_lines(result), notes=_proxy_notes(result))
+    else:
+        _rows(fmt, spec.GAPS, spec.gap_lines(result), result, raw=raw)
 
 
-def _markdown_report(pairs, columns) -> None:
-    from admtrack.render import fmt
+def _proxy_notes(result) -> list[str]:
+    """One footnote per target measured by a proxy indicator (SPEC §8)."""
+    from admtrack.render.fmt import PROXY_MARK
 
-    rows = []
-    for tr, a in pairs:
-        unit = tr.indicator.unit
-        cov = a.coverage
-        coverage = ""
-        if cov is not None:
-            coverage = f"{cov.states}/{cov.of}"
-            if cov.weight_share is not None and tr.target.weight:
-                coverage += f" ({fmt.pct(cov.weight_share)} of {tr.target.weight})"
-            if a.basis == "reported":
-                coverage += ", reported"
-        rows.append({
-            "target": tr.target.id, "state": a.state,
-            "baseline": fmt.fmt_point(a.baseline, unit, long=True),
-            "latest": fmt.fmt_point(a.latest, unit, long=True),
-            "goal": fmt.fmt_goal(a, unit), "of_goal": fmt.pct(a.attainment),
-            "progress": fmt.pct(a.progress), "gap": fmt.fmt_gap(a.gap, unit),
-            "status": f"{fmt.SYMBOL_CHAR.get(a.status, '')} {fmt.status_label(a.status, a.reason)}{fmt.trend_mark(a)}",
-            "coverage": coverage, "years_left": "—" if a.years_left is None else str(a.years_left),
-            "required": fmt.rate(a.required_rate), "observed": fmt.rate(a.observed_rate) + fmt.trend_mark(a),
-            "projected": fmt.fmt_value(a.projected, unit),
-            "shortfall": fmt.fmt_value(a.shortfall, unit), "contribution": fmt.fmt_gap(a.contribution, unit),
-        })
-    machine.write_markdown(columns, rows, headers=[MD_HEAD[c] for c in columns],
-                           numeric=[c for c in columns if c not in MD_TEXT])
+    return [f"{PROXY_MARK} {tr.target.id} is measured by the proxy {tr.target.indicator}: {spec.proxy_of(tr)}"
+            for tr in result.targets if spec.proxy_of(tr)]
+
+
+def _rows(fmt: str, report: spec.Spec, rows, result=None, *, raw: bool = False) -> None:
+    cols = report.machine(result)
+    machine.write_rows(fmt, [c.key for c in cols], report.records(rows, result), raw=raw,
+                       numeric=[c.key for c in cols if c.numeric])
+
+
+def _markdown(report: spec.Spec, layout: spec.Layout, rows, *, notes: list[str] = ()) -> None:
+    """Markdown: the people columns of a layout, as the table shows them (machine formats carry every
+    field at full precision)."""
+    cols = report.people(layout)
+    records = [{c.key: spec.plain(c.cell(r, layout.short)) for c in cols} for r in rows]
+    machine.write_markdown([c.key for c in cols], records, headers=[c.head(layout.short) for c in cols],
+                           numeric=[c.key for c in cols if c.numeric])
+    if notes:
+        machine.out().write("\n" + "\n".join(f"{machine.md_text(n)}  " for n in notes).rstrip() + "\n")
 
 
 # ---- plan listings -----------------------------------------------------------------------------
 
-def targets(plan, chosen, fmt: str, *, raw: bool = False) -> None:
-    tdocs = [t.dump() for t in chosen]
-    idocs = [i.dump() for i in plan.indicators.values()]
+def targets(plan, chosen, fmt: str, *, raw: bool = False, as_recorded: str | None = None) -> None:
+    rows = [spec.TargetRow(t, plan.indicators[t.indicator], plan.meta.baseline_year) for t in chosen]
     if fmt == "json":
-        machine.write_json({"schema": "admtrack.targets/1",
+        machine.write_json({"schema": "admtrack.targets/1", "as_recorded": as_recorded,
                             "plan": plan.meta.dump(),
-                            "targets": tdocs, "indicators": idocs})
-        return
-    rows = []
-    for t in chosen:
-        ind = plan.indicators[t.indicator]
-        goal = t.value if t.kind == "level" else t.change
-        rows.append({"id": t.id, "title": t.title, "indicator": t.indicator, "unit": ind.unit, "kind": t.kind,
-                     "value": t.value, "change": t.change, "direction": t.direction, "aggregate": t.aggregate,
-                     "weight": t.weight, "source": t.source, "_goal": goal})
-    if fmt == "table":
-        from admtrack.render import human
-
-        human.targets(plan, rows)
-        return
-    cols = ["id", "title", "indicator", "unit", "kind", "value", "change", "direction", "aggregate", "weight",
-            "source"]
-    machine.write_rows(fmt, cols, rows, raw=raw, numeric=("value", "change"))
-
-
-def states(plan, fmt: str, *, raw: bool = False) -> None:
-    docs = [{"code": s.code, "alpha2": s.alpha2, "name": s.name, "aliases": list(s.aliases),
-             "joined": s.joined} for s in plan.states]
-    if fmt == "json":
-        machine.write_json({"schema": "admtrack.states/1", "states": docs})
+                            "targets": [t.dump() for t in chosen],
+                            "indicators": [i.dump() for i in plan.indicators.values()]})
     elif fmt == "table":
         from admtrack.render import human
 
-        human.states(docs)
+        human.targets(plan, rows)
     else:
-        machine.write_rows(fmt, ["code", "alpha2", "name", "aliases", "joined"], docs, raw=raw)
+        _rows(fmt, spec.TARGETS, rows, raw=raw)
+
+
+def states(plan, fmt: str, *, raw: bool = False, as_recorded: str | None = None) -> None:
+    if fmt == "json":
+        docs = [{"code": s.code, "alpha2": s.alpha2, "name": s.name, "aliases": list(s.aliases),
+                 "joined": s.joined} for s in plan.states]
+        machine.write_json({"schema": "admtrack.states/1", "as_recorded": as_recorded, "states": docs})
+    elif fmt == "table":
+        from admtrack.render import human
+
+        human.states(plan.states)
+    else:
+        _rows(fmt, spec.STATES, plan.states, raw=raw)
 
 
 # ---- observations ------------------------------------------------------------------------------
 
-HISTORY_COLUMNS = ["year", "value", "layer", "status", "source", "note", "recorded_at", "retracted", "reason"]
-
-
 def history(h, fmt: str, *, raw: bool = False) -> None:
-    entries = [{"year": r.entry.year, "value": r.entry.value, "layer": r.layer, "status": r.status,
-                "source": r.entry.source, "note": r.entry.note, "recorded_at": r.entry.recorded_at,
-                "retracted": r.entry.retracted, "reason": r.entry.reason} for r in h.rows]
-    current = [{"year": p.year, "value": p.value, "source": p.source} for p in h.points]
+    unit = h.indicator_model.unit
+    notes: dict[str, int] = {}
+    for r in h.rows:
+        if r.entry.note:
+            notes.setdefault(r.entry.note, len(notes) + 1)
+    entries = [spec.HistoryEntry(r.entry, r.layer, r.status, unit, notes.get(r.entry.note or ""))
+               for r in h.rows]
     if fmt == "json":
-        machine.write_json({"schema": "admtrack.history/1", "state": h.state, "indicator": h.indicator,
-                            "unit": h.indicator_model.unit, "entries": entries, "current": current})
+        current = [{"year": p.year, "value": p.value, "source": p.source, "obs_status": p.obs_status}
+                   for p in h.points]
+        machine.write_json({"schema": "admtrack.history/1", "as_recorded": h.as_recorded, "state": h.state,
+                            "indicator": h.indicator, "unit": unit,
+                            "entries": spec.HISTORY.records(entries), "current": current})
     elif fmt == "table":
         from admtrack.render import human
 
-        human.history(h, entries, current)
+        human.history(h, entries, list(notes))
     else:
-        machine.write_rows(fmt, HISTORY_COLUMNS, entries, raw=raw, numeric=("year", "value"))
+        _rows(fmt, spec.HISTORY, entries, raw=raw)
 
 
-EXPORT_COLUMNS = ["state", "indicator", "year", "value", "source", "note", "recorded_at", "layer"]
-
-
-def export(rows: list[dict], fmt: str, *, dataflow: str, plan, raw: bool, all_revisions: bool) -> None:
-    cols = EXPORT_COLUMNS + (["retracted", "reason"] if all_revisions else [])
+def export(rows: list, fmt: str, *, dataflow: str, plan, raw: bool, all_revisions: bool,
+           as_recorded: str | None = None) -> None:
+    """``rows``: the observations to export (``commands.export.run``), in order."""
+    records = spec.EXPORT.records(rows, all_revisions)
     if fmt == "json":
-        machine.write_json({"schema": "admtrack.observations/1", "observations": rows})
+        machine.write_json({"schema": "admtrack.observations/1", "as_recorded": as_recorded,
+                            "observations": records})
     elif fmt == "sdmx-csv":
         sdmx(rows, dataflow, plan)
     else:
-        machine.write_rows(fmt, cols, rows, raw=raw)
+        _rows(fmt, spec.EXPORT, rows, all_revisions, raw=raw)
 
 
 SDMX_UNITS = {"percent": "PT", "usd-bn": "USD_BN", "usd": "USD", "persons": "PS", "index": "IX"}
+SDMX_COLUMNS = ("DATAFLOW", "REF_AREA", "INDICATOR", "TIME_PERIOD", "OBS_VALUE", "UNIT_MEASURE", "OBS_STATUS",
+                "SOURCE", "COMMENT_OBS")
 
 
-def sdmx(rows: list[dict], dataflow: str, plan) -> None:
-    """SDMX-CSV 1.0: DATAFLOW,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS (never prefixed)."""
+def sdmx(rows: list, dataflow: str, plan) -> None:
+    """SDMX-CSV 1.0: DATAFLOW,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS and the
+    attributes SOURCE and COMMENT_OBS (the note); cells are written as they are, never prefixed."""
     import csv
 
     from admtrack.errors import UsageError
@@ -304,13 +230,16 @@ def sdmx(rows: list[dict], dataflow: str, plan) -> None:
     if not _valid_dataflow(dataflow):
         raise UsageError(f"--dataflow: expected AGENCY:ID(VERSION), e.g. ASEAN:ADM2030(1.0), got {dataflow!r}")
     w = csv.writer(machine.out(), lineterminator="\n")
-    w.writerow(["DATAFLOW", "REF_AREA", "INDICATOR", "TIME_PERIOD", "OBS_VALUE", "UNIT_MEASURE", "OBS_STATUS"])
-    for r in rows:
-        if r.get("retracted") or r["value"] is None:
+    quoted = csv.writer(machine.out(), lineterminator="\n", quoting=csv.QUOTE_ALL)
+    w.writerow(SDMX_COLUMNS)
+    for o in rows:
+        if o.retracted or o.value is None:
             continue
-        unit = plan.indicators[r["indicator"]].unit
-        w.writerow([dataflow, r["state"], r["indicator"], r["year"], repr(float(r["value"])),
-                    SDMX_UNITS.get(unit, unit.upper()), "A"])
+        unit = plan.indicators[o.indicator].unit
+        cells = [dataflow, o.state, o.indicator, str(o.year), repr(float(o.value)),
+                 SDMX_UNITS.get(unit, unit.upper()), o.obs_status or "A", o.source or "", o.note or ""]
+        # a lone CR left unquoted would split the line for readers (as in machine.write_delimited)
+        (quoted if any("\r" in c for c in cells) else w).writerow(cells)
 
 
 def _valid_dataflow(text: str) -> bool:

@@ -12,6 +12,15 @@ LABEL = {
     "regressing": "regressing",
     "insufficient_data": "insufficient data",
 }
+#: compact labels, for narrow cells
+SHORT_LABEL = {
+    "achieved": "achieved",
+    "on_track": "on track",
+    "acceleration_needed": "accel.",
+    "limited_progress": "limited",
+    "regressing": "regress.",
+    "insufficient_data": "no data",
+}
 SYMBOL_CHAR = {
     "achieved": "✔",
     "on_track": "●",
@@ -20,6 +29,24 @@ SYMBOL_CHAR = {
     "regressing": "▼",
     "insufficient_data": "·",
 }
+#: the Rich style of each status (a plain string, so that this module needs no Rich)
+STATUS_STYLE = {
+    "achieved": "bold green",
+    "on_track": "green",
+    "acceleration_needed": "yellow",
+    "limited_progress": "dark_orange",
+    "regressing": "bold red",
+    "insufficient_data": "dim",
+}
+
+#: SPEC §8: a latest figure whose SDMX CL_OBS_STATUS is not ``A`` is marked after its value
+OBS_MARK = {"B": "ᴮ", "E": "ᴱ", "F": "ᶠ", "I": "ᴵ", "P": "ᴾ", "U": "ᵁ"}
+OBS_LABEL = {"B": "break in series", "E": "estimated", "F": "forecast", "I": "imputed", "P": "provisional",
+             "U": "low reliability"}
+#: marks a target measured by a proxy indicator (SPEC §8)
+PROXY_MARK = "†"
+#: the unit in a column head
+UNIT_SHORT = {"percent": "%", "usd-bn": "$bn", "usd": "$", "persons": "persons", "index": "index"}
 
 
 #: SPEC §5.7: a short word for why a series is insufficient_data (instead of a bare "no data").
@@ -56,37 +83,73 @@ def fmt_goal(a, unit: str) -> str:
     return text
 
 
-def fmt_value(v: float | None, unit: str) -> str:
-    """A value with its unit, compact: 14.8%, $344bn, $1.02tn, $11.3k, 695.4M, 100.0."""
+def fmt_value(v: float | None, unit: str, extra: int = 0) -> str:
+    """A value with its unit, compact: 14.8%, $344bn, $1.02tn, $11.3k, 695.4M, 100.0 (``extra`` more
+    decimals where two values must be told apart)."""
     if v is None or not math.isfinite(v):
         return "—"
     if unit == "percent":
-        return f"{v:.1f}%"
+        return f"{v:.{1 + extra}f}%"
     if unit == "usd-bn":
-        return _money(v * 1e9)
+        return _money(v * 1e9, extra)
     if unit == "usd":
-        return _money(v)
+        return _money(v, extra)
     if unit == "persons":
-        return si(v)
-    return f"{v:,.1f}"
+        return si(v, extra)
+    return f"{v:,.{1 + extra}f}"
 
 
-def _money(v: float) -> str:
+def fmt_amount(v: float | None, unit: str) -> str:
+    """An unsigned amount in the target's unit (a shortfall): percentage points for percent targets."""
+    if v is None or not math.isfinite(v):
+        return "—"
+    return f"{v:.1f}pp" if unit == "percent" else fmt_value(v, unit)
+
+
+def fmt_pair(first: float, last: float, unit: str) -> tuple[str, str]:
+    """Two values with just enough digits to show that they differ ($14.2k → $14.7k, not $14k → $14k)."""
+    for extra in range(4):
+        a, b = fmt_value(first, unit, extra), fmt_value(last, unit, extra)
+        if a != b or first == last:
+            break
+    return a, b
+
+
+def full(v: float | None) -> str:
+    """A value at full precision (the shortest text that reads back as the same float), digits grouped:
+    12.87, 476.4, 281,600,000."""
+    if v is None or not math.isfinite(v):
+        return "—"
+    text = repr(float(v))
+    if "e" in text or "n" in text:
+        return text
+    whole, _, frac = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = f"{int(whole.lstrip('-')):,}"
+    return sign + whole + ("" if frac == "0" else "." + frac)
+
+
+def _money(v: float, extra: int = 0) -> str:
     sign = "-" if v < 0 else ""
     a = abs(v)
     for size, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "M"), (1e3, "k")):
         if a >= size:
             q = a / size
-            return f"{sign}${q:.{2 if q < 10 and suffix == 'tn' else (1 if q < 10 else 0)}f}{suffix}"
-    return f"{sign}${a:.0f}"
+            return f"{sign}${q:.{extra + (2 if q < 10 and suffix == 'tn' else (1 if q < 10 else 0))}f}{suffix}"
+    return f"{sign}${a:.{extra}f}"
 
 
-def si(v: float) -> str:
+def si(v: float, extra: int = 0) -> str:
     a = abs(v)
     for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
         if a >= size:
-            return f"{v / size:.1f}{suffix}"
-    return f"{v:.0f}"
+            return f"{v / size:.{1 + extra}f}{suffix}"
+    return f"{v:.{extra}f}"
+
+
+def obs_mark(p) -> str:
+    """The superscript mark of a point whose obs_status is not ``A`` (SPEC §8), else ''."""
+    return "" if p is None or p.obs_status in (None, "A") else OBS_MARK.get(p.obs_status, p.obs_status)
 
 
 def fmt_gap(v: float | None, unit: str) -> str:
@@ -103,8 +166,8 @@ def fmt_point(p, unit: str, *, long: bool = False) -> str:
     if p is None:
         return "—"
     if long:
-        return f"{fmt_value(p.value, unit)} ({p.year})"
-    return f"{fmt_value(p.value, unit)} '{p.year % 100:02d}"
+        return f"{fmt_value(p.value, unit)}{obs_mark(p)} ({p.year})"
+    return f"{fmt_value(p.value, unit)}{obs_mark(p)} '{p.year % 100:02d}"
 
 
 def pct(v: float | None) -> str:

@@ -1,41 +1,31 @@
 """Rich tables for people. Imported only when a table is printed.
 
-No ANSI codes when stdout is not a terminal (Rich's own detection); no colour when NO_COLOR is set and
-non-empty or TERM=dumb. Values are formatted, never computed, here.
+The columns come from ``render.columns`` (the same list CSV, TSV and Markdown walk); this module only
+lays them out: it picks the widest layout that fits the terminal, keeps cells whole (a cell never breaks
+inside a number or a code; only titles, sources and names wrap, between words), packs legends so that a
+key never parts from its name, and leaves no trailing spaces. No ANSI codes when stdout is not a
+terminal (Rich's own detection); no colour when NO_COLOR is set and non-empty or TERM=dumb.
 """
 
 from __future__ import annotations
 
-import math
 import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
 
 from rich import box
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from admtrack.model import REGION
-from admtrack.render.fmt import LABEL, REASON_WORD, fmt_gap, fmt_goal, fmt_point, fmt_value, pct, rate, si
-from admtrack.render.fmt import status_label, trend_mark
+from admtrack.render import columns as spec
+from admtrack.render.fmt import LABEL, OBS_LABEL, OBS_MARK, PROXY_MARK, REASON_WORD, STATUS_STYLE, SYMBOL_CHAR, fmt_pair
 
-SYMBOL = {
-    "achieved": ("✔", "bold green"),
-    "on_track": ("●", "green"),
-    "acceleration_needed": ("▲", "yellow"),
-    "limited_progress": ("◆", "dark_orange"),
-    "regressing": ("▼", "bold red"),
-    "insufficient_data": ("·", "dim"),
-}
-SHORT = {
-    "achieved": "achieved",
-    "on_track": "on track",
-    "acceleration_needed": "accel.",
-    "limited_progress": "limited",
-    "regressing": "regress.",
-    "insufficient_data": "no data",
-}
 SPARK = "▁▂▃▄▅▆▇█"
-WIDE = 110  # from this terminal width on, tables name targets in full
+GAP = "  "  # between the units of a legend
+_TRAILING = re.compile(r"[ \u00a0]+((?:\x1b\[[0-9;]*m)*)$")
 
 
 def console() -> Console:
@@ -43,270 +33,224 @@ def console() -> Console:
     return Console(highlight=False, no_color=no_color, emoji=False, markup=False)
 
 
-def table(title: str | None = None) -> Table:
-    return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold", pad_edge=False,
-                 padding=(0, 0, 0, 0), show_edge=False)
+def show(con: Console, *items: RenderableType | None) -> None:
+    """Print ``items`` (None: an empty line) with the trailing spaces of every line removed."""
+    with con.capture() as cap:
+        for item in items:
+            con.print() if item is None else con.print(item)
+    text = "\n".join(_TRAILING.sub(r"\1", line) for line in cap.get().split("\n"))
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
-def bar(progress: float | None, width: int = 5) -> Text:
-    if progress is None or not math.isfinite(progress):
-        return Text("—", style="dim")
-    shown = min(max(progress, 0.0), 1.0)
-    full = int(round(shown * width))
-    t = Text("█" * full, style="cyan")
-    t.append("░" * (width - full), style="dim")
-    t.append(f" {progress * 100:.0f}%", style="red" if progress < 0 else "")
+def styled(cell: spec.Cell) -> Text:
+    if isinstance(cell, str):
+        return Text(cell)
+    t = Text()
+    for text, style in cell:
+        t.append(text, style=style or None)
     return t
 
 
-def status_text(a, *, short: bool = False, symbol_only: bool = False) -> Text:
-    """The status of assessment ``a`` as symbol and word (the reason word for insufficient_data, SPEC
-    §5.7), with ``*`` when its trend rests on 2 points."""
-    sym, style = SYMBOL.get(a.status, ("?", ""))
-    mark = trend_mark(a)
-    if symbol_only and a.reason is None:
-        return Text(sym + mark, style=style)
-    label = status_label(a.status, a.reason, SHORT if short or symbol_only else LABEL)
-    return Text(f"{sym} {label}{mark}", style=style)
+# ---- tables ------------------------------------------------------------------------------------
 
-
-def legend() -> Text:
-    t = Text("")
-    for name, (sym, style) in SYMBOL.items():
-        t.append(sym, style=style)
-        t.append(f" {LABEL[name]}  ", style="dim")
-    t.append("(" + ", ".join(REASON_WORD.values()) + ")  * trend from only 2 points", style="dim")
+def build(report: spec.Spec, layout: spec.Layout, rows: Iterable, cols: Sequence[spec.Column] | None = None,
+          gap: int = 2) -> Table:
+    """A Rich table of ``rows`` with the people columns of ``layout`` (or ``cols``), ``gap`` spaces apart."""
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 0, 0, gap - 1), show_edge=False)
+    cols = list(cols if cols is not None else report.people(layout))
+    for c in cols:
+        t.add_column(c.head(layout.short), justify="right" if c.numeric else "left", no_wrap=not c.wrap,
+                     overflow="fold" if c.wrap else "ellipsis", min_width=c.narrowest)
+    for r in rows:
+        t.add_row(*(styled(c.cell(r, layout.short)) for c in cols))
     return t
 
 
-def target_key(result) -> Text:
-    t = Text("", style="dim")
-    for i, tr in enumerate(result.targets, start=1):
-        t.append(f"T{i} {tr.target.id}  ")
-    return t
+def width_of(t: Table, *, squeeze: bool = True) -> int:
+    """The width a table needs: its cells whole, a wrapping column at its narrowest (``squeeze``) or
+    else only prose (wider than ``WRAP_MIN``) wrapped."""
+    total = 0
+    for col in t.columns:
+        cells = [cell_len(col.header) if isinstance(col.header, str) else 0]
+        cells += [c.cell_len if isinstance(c, Text) else cell_len(str(c)) for c in col._cells]
+        widest = max(cells)
+        if col.no_wrap:
+            total += widest
+        else:
+            least = col.min_width or widest if squeeze else max(spec.WRAP_MIN, col.min_width or 0)
+            total += min(widest, least)
+    gap = 1 + t.padding[3]
+    return total + gap * max(len(t.columns) - 1, 0)
 
 
-def _title(result, what: str) -> str:
-    m = result.plan.meta
-    return f"{m.id} {what} — as of {result.as_of}, {result.method} method"
+def pick(con: Console, report: spec.Spec, rows: list) -> tuple[Table, spec.Layout]:
+    """The first (widest) layout whose table fits the terminal, its columns two spaces apart or else one;
+    failing all, the narrowest."""
+    for layout in report.layouts:
+        for squeeze in (False, True):
+            for gap in (2, 1):
+                t = build(report, layout, rows, gap=gap)
+                if width_of(t, squeeze=squeeze) <= con.width:
+                    return t, layout
+    return t, layout
+
+
+def title(con: Console, *variants: str) -> Text:
+    """The first title that fits on one line (else the last, wrapped between words)."""
+    for v in variants:
+        if cell_len(v) <= con.width:
+            break
+    return Text(v, style="bold")
+
+
+def legend(con: Console, units: Sequence[spec.Cell], *, style: str = "dim") -> Text:
+    """Units (a symbol and its name, a key and its target) packed into lines of the terminal's width,
+    two spaces apart; a unit is never split across lines (one wider than the terminal wraps alone)."""
+    out = Text(style=style)
+    used = 0
+    for unit in units:
+        piece = styled(unit)
+        n = piece.cell_len
+        if used and used + len(GAP) + n > con.width:
+            out.append("\n")
+            used = 0
+        elif used:
+            out.append(GAP)
+            used += len(GAP)
+        out.append_text(piece)
+        used += n
+    return out
+
+
+def status_units() -> list[spec.Cell]:
+    units: list[spec.Cell] = [((SYMBOL_CHAR[s], STATUS_STYLE[s]), (" " + LABEL[s], "")) for s in SYMBOL_CHAR]
+    units.append("* trend from only 2 points")
+    return units
+
+
+def reasons_note() -> Text:
+    return Text("Why data is insufficient: " + ", ".join(REASON_WORD.values()) + ".", style="dim")
+
+
+def obs_units(points) -> list[spec.Cell]:
+    """A legend unit for each obs_status mark that appears (SPEC §8)."""
+    seen = {p.obs_status for p in points if p is not None and p.obs_status not in (None, "A")}
+    return [f"{OBS_MARK.get(code, code)} {OBS_LABEL.get(code, code)}" for code in sorted(seen)]
+
+
+def target_key(result) -> list[spec.Cell]:
+    return [f"T{i}{PROXY_MARK if spec.proxy_of(tr) else ''} {tr.target.id}"
+            for i, tr in enumerate(result.targets, start=1)]
+
+
+def proxy_notes(result) -> list[Text]:
+    return [Text(f"{PROXY_MARK} {tr.target.id} is measured by a proxy, {tr.target.indicator}: "
+                 f"{spec.proxy_of(tr)}", style="dim")
+            for tr in result.targets if spec.proxy_of(tr)]
+
+
+def _when(result) -> str:
+    vintage = f", as recorded {result.as_recorded}" if result.as_recorded else ""
+    return f"as of {result.as_of}{vintage}"
 
 
 # ---- status ------------------------------------------------------------------------------------
 
-def _fits(con: Console, t: Table) -> bool:
-    from rich.measure import Measurement
-
-    unbounded = con.options.update_width(10_000)  # measure the table's natural width, not the terminal's
-    return Measurement.get(con, unbounded, t).maximum <= con.width
-
-
-def _pick(con: Console, build) -> tuple[Table, bool]:
-    """The wide layout (targets named in full) where it fits the terminal, else the compact one."""
-    if con.width >= WIDE:
-        t = build(True)
-        if _fits(con, t):
-            return t, True
-    return build(False), False
-
-
-def num_column(t: Table, head: str) -> None:
-    # numbers fold rather than lose digits to an ellipsis when a terminal is too narrow for them
-    t.add_column(head, justify="right", overflow="fold")
-
-
 def status(result) -> None:
     con = console()
-    t, wide = _pick(con, lambda wide: _status_table(result, wide))
-    con.print(t)
-    if not wide:
-        con.print(target_key(result))
+    m = result.plan.meta
+    lines = [line for line in spec.lines(result) if line.region]
+    items: list[RenderableType | None] = [
+        title(con, f"{m.id} targets, ASEAN region — {_when(result)}, {result.method} method",
+              f"{m.id} region — {_when(result)}, {result.method}", f"{m.id} region, {_when(result)}")]
+    if lines:
+        t, layout = pick(con, spec.STATUS, lines)
+        items.append(t)
+        if "target_no" in layout.keys:
+            items.append(legend(con, target_key(result)))
     if result.targets and result.targets[0].states:
-        con.print()
-        _matrix(con, result, wide)
-    con.print(legend())
-    con.print(Text("%goal: latest value as a share of the goal. Progress: share of the way from the baseline to the "
-                   "goal. Goal: for a sum (value added), the goal of the reporting states (their fair shares, by "
-                   "GDP) of the plan's goal. Cover: member states in the region's latest value and their share of "
-                   "its weight (GDP, labour force or population); rep = a figure reported for ASEAN as a whole.",
-                   style="dim"))
+        items += [None, *_matrix(con, result)]
+    points = [a.latest for tr in result.targets for a in [tr.region, *tr.states]]
+    items += [legend(con, status_units() + obs_units(points)), reasons_note(), *proxy_notes(result),
+              Text("%goal: latest value as a share of the goal. Progress: share of the way from the baseline "
+                   "to the goal. Goal: for a sum (value added), the goal of the reporting states (their fair "
+                   "shares, by GDP) of the plan's goal. Cover: member states in the region's latest value and "
+                   "their share of its weight (GDP, labour force or population); rep = a figure reported for "
+                   "ASEAN as a whole.", style="dim")]
+    show(con, *items)
 
 
-def _status_table(result, wide: bool) -> Table:
-    t = table(_title(result, "targets, ASEAN region"))
-    t.add_column("Target" if wide else "#", no_wrap=True, min_width=2)
-    num_column(t, "Baseline")
-    num_column(t, "Latest")
-    num_column(t, "Goal")
-    num_column(t, "%goal" if wide else "%gl")
-    t.add_column("Progress", no_wrap=True)
-    num_column(t, "Gap")
-    t.add_column("Status", overflow="fold")
-    num_column(t, "Cover")
-    for i, tr in enumerate(result.targets, start=1):
-        a = tr.region
-        unit = tr.indicator.unit
-        cov = a.coverage
-        cover = "—" if cov is None else f"{cov.states}/{cov.of}"
-        if cov is not None and cov.weight_share is not None and tr.target.weight:
-            cover += f" {cov.weight_share * 100:.0f}%"
-        if a.basis == "reported":
-            cover += " rep"
-        t.add_row(
-            tr.target.id if wide else f"T{i}",
-            fmt_point(a.baseline, unit),
-            fmt_point(a.latest, unit),
-            fmt_goal(a, unit),
-            pct(a.attainment),
-            bar(a.progress, 8 if wide else 4),
-            fmt_gap(a.gap, unit),
-            status_text(a, short=not wide),
-            cover,
-        )
-    return t
-
-
-def _matrix(con: Console, result, wide: bool) -> None:
-    t = table("Member states: latest value, %goal, status")
-    t.add_column("State", no_wrap=True)
-    for i, tr in enumerate(result.targets, start=1):
-        head = f"T{i}"
-        if wide:
-            head = f"T{i} [{tr.indicator.unit}]"
-        num_column(t, head)
-    codes = [a.state for a in result.targets[0].states]
-    for row_i, code in enumerate(codes):
-        cells = [code]
-        for tr in result.targets:
-            cells.append(_cell(tr.states[row_i], tr.indicator.unit))
-        t.add_row(*cells)
-    con.print(t)
-    con.print(target_key(result))
-
-
-def _cell(a, unit: str) -> Text:
-    if a.latest is None:
-        return Text(status_label(a.status, a.reason, SHORT), style="dim")
-    sym, style = SYMBOL.get(a.status, ("?", ""))
-    t = Text(_compact(a.latest.value, unit) + " ")
-    t.append(pct(a.attainment), style="dim")
-    t.append(" " + sym + trend_mark(a), style=style)
-    return t
-
-
-def _compact(v: float, unit: str) -> str:
-    if unit == "percent":
-        return f"{v:.1f}"
-    if unit == "usd-bn":
-        return f"{v:,.0f}"
-    if unit in ("usd", "persons"):
-        return si(v)
-    return f"{v:.1f}"
+def _matrix(con: Console, result) -> list[RenderableType | None]:
+    """The member-state matrix, cut into blocks of targets that fit the terminal."""
+    report = spec.matrix_spec(result)
+    layout = report.layouts[0]
+    rows = spec.matrix_rows(result)
+    state, *targets = report.people(layout)
+    blocks: list[list[spec.Column]] = []
+    for col in targets:
+        if blocks and width_of(build(report, layout, rows, [state, *blocks[-1], col], gap=1)) <= con.width:
+            blocks[-1].append(col)
+        else:
+            blocks.append([col])
+    gap = 2 if all(width_of(build(report, layout, rows, [state, *b])) <= con.width for b in blocks) else 1
+    out: list[RenderableType | None] = [title(con, "Member states: latest value, % of goal, status",
+                                              "States: latest, % of goal, status")]
+    for i, block in enumerate(blocks):
+        if i:
+            out.append(None)
+        out.append(build(report, layout, rows, [state, *block], gap=gap))
+    out.append(legend(con, target_key(result)))
+    out.append(Text(f"'22: the year of a latest value older than {result.as_of}", style="dim"))
+    return out
 
 
 # ---- gaps --------------------------------------------------------------------------------------
 
-def gaps(result, doc) -> None:
-    from admtrack.report import gap_rows
-
+def gaps(result) -> None:
     con = console()
-    y = result.plan.meta.target_year
-    rows = gap_rows(result)
-    t, wide = _pick(con, lambda wide: _gaps_table(result, rows, wide))
-    con.print(t)
-    if not wide:
-        con.print(target_key(result))
-    con.print(legend())
-    con.print(Text("Need/y: annual pace required from the latest year; Pace/y: observed pace over the trend window "
-                   "(compound %, or change per year where values are not all positive); Short: projected "
-                   f"shortfall in {y}; Goal: the value each series must reach (a state's fair share of a sum); "
-                   "Contrib: the state's share of the region's gap. Rows: worst status first, then by shortfall as "
-                   "a share of the goal.", style="dim"))
-
-
-def _gaps_table(result, rows, wide: bool) -> Table:
-    y = result.plan.meta.target_year
-    t = table(_title(result, f"gaps to the {y} targets, worst first"))
-    t.add_column("Target" if wide else "#", no_wrap=True, min_width=2)
-    t.add_column("State", no_wrap=True, min_width=5)
-    num_column(t, "Latest")
-    num_column(t, "Goal")
-    num_column(t, "Gap")
-    t.add_column("Yrs", justify="right", no_wrap=True, min_width=3)
-    num_column(t, "Need/y")
-    num_column(t, "Pace/y")
-    num_column(t, f"Proj {y % 100:02d}")
-    num_column(t, "Short")
-    t.add_column("Status" if wide else "", no_wrap=True, min_width=1)
-    num_column(t, "Contrib")
-    index = {tr.target.id: i for i, tr in enumerate(result.targets, start=1)}
-    for tr, a in rows:
-        unit = tr.indicator.unit
-        t.add_row(
-            tr.target.id if wide else f"T{index[tr.target.id]}",
-            Text(a.state, style="bold") if a.state == REGION else a.state,
-            fmt_point(a.latest, unit),
-            fmt_goal(a, unit),
-            fmt_gap(a.gap, unit),
-            "—" if a.years_left is None else str(a.years_left),
-            rate(a.required_rate),
-            rate(a.observed_rate) + trend_mark(a),
-            fmt_value(a.projected, unit),
-            "—" if a.shortfall is None else fmt_value(a.shortfall, unit),
-            status_text(a, short=True, symbol_only=not wide),
-            fmt_gap(a.contribution, unit),
-        )
-    return t
+    m = result.plan.meta
+    y = m.target_year
+    lines = spec.gap_lines(result)
+    items: list[RenderableType | None] = [
+        title(con, f"{m.id} gaps to the {y} targets, worst first — {_when(result)}, {result.method} method",
+              f"{m.id} gaps to {y}, worst first — {_when(result)}", f"{m.id} gaps to {y}, {_when(result)}")]
+    t, layout = pick(con, spec.GAPS, lines)
+    items.append(t)
+    if "target_no" in layout.keys:
+        items.append(legend(con, target_key(result)))
+    items += [legend(con, status_units() + obs_units([line.a.latest for line in lines])), reasons_note(),
+              *proxy_notes(result),
+              Text("Need/y: annual pace required from the latest year; Pace/y: observed pace over the trend "
+                   "window (compound %, or change per year where values are not all positive); Proj: projected "
+                   f"value in {y}; Short: projected shortfall in {y}, in the target's unit; Goal: the value each "
+                   "series must reach (a state's fair share of a sum); Contrib: the state's share of the "
+                   "region's gap. Rows: worst status first, then by shortfall as a share of the goal.",
+                   style="dim")]
+    show(con, *items)
 
 
 # ---- listings ----------------------------------------------------------------------------------
 
-def targets(plan, rows: list[dict]) -> None:
+def targets(plan, rows: list[spec.TargetRow]) -> None:
     con = console()
     m = plan.meta
-    t = table(f"{m.name} ({m.id}): targets for {m.target_year}, baseline {m.baseline_year}")
-    t.add_column("Target", no_wrap=True)
-    t.add_column("Goal", justify="right", no_wrap=True)
-    t.add_column("Region", no_wrap=True)
-    t.add_column("Title", overflow="fold")
-    for r in rows:
-        if r["kind"] == "level":
-            goal = fmt_value(r["value"], r["unit"])
-        else:
-            goal = f"{r['change'] * 100:+.0f}% vs {m.baseline_year}"
-        region = {"weighted_mean": "w. mean", "mean": "mean", "sum": "sum"}[r["aggregate"]]
-        if r["weight"]:
-            region += f" ({r['weight']})"
-        t.add_row(r["id"], goal, region, r["title"])
-    con.print(t)
-    con.print()
-    it = table("Indicators")
-    it.add_column("Indicator", no_wrap=True)
-    it.add_column("Unit", no_wrap=True)
-    it.add_column("Range", no_wrap=True)
-    it.add_column("Name / derivation", overflow="fold")
-    for ind in plan.indicators.values():
-        lo = "" if ind.min is None else f"{ind.min:g}"
-        hi = "" if ind.max is None else f"{ind.max:g}"
-        rng = f"{lo}–{hi}" if (lo and hi) else (f"≥ {lo}" if lo else (f"≤ {hi}" if hi else "any"))
-        name = ind.name
-        if ind.derive:
-            a, b = ind.derive.of
-            sym = "×" if ind.derive.op == "product" else "/"
-            name += " = " + (f"{ind.derive.scale:g} × " if ind.derive.scale != 1 else "") + f"{a} {sym} {b}"
-        it.add_row(ind.id, ind.unit, rng, name)
-    con.print(it)
+    t, _ = pick(con, spec.TARGETS, rows)
+    it, _ = pick(con, spec.INDICATORS, list(plan.indicators.values()))
+    notes = [Text(f"{PROXY_MARK} {i.id} is a proxy: {i.proxy}", style="dim")
+             for i in plan.indicators.values() if i.proxy]
+    show(con, title(con, f"{m.name} ({m.id}): targets for {m.target_year}, baseline {m.baseline_year}",
+                    f"{m.id}: targets for {m.target_year}, baseline {m.baseline_year}"),
+         t, None, title(con, "Indicators"), it, *notes)
 
 
-def states(docs: list[dict]) -> None:
+def states(plan_states) -> None:
     con = console()
-    t = table(f"ASEAN member states ({len(docs)})")
-    for col in ("Code", "α-2", "Name", "Joined"):
-        t.add_column(col, no_wrap=True)
-    t.add_column("Also accepted", overflow="fold")
-    for d in docs:
-        t.add_row(d["code"], d["alpha2"], d["name"], d["joined"] or "", ", ".join(d["aliases"]))
-    con.print(t)
+    t, _ = pick(con, spec.STATES, list(plan_states))
+    show(con, title(con, f"ASEAN member states ({len(plan_states)})"), t)
 
+
+# ---- history -----------------------------------------------------------------------------------
 
 def sparkline(values: list[float]) -> str:
     if not values:
@@ -317,30 +261,37 @@ def sparkline(values: list[float]) -> str:
     return "".join(SPARK[min(len(SPARK) - 1, int((v - lo) / (hi - lo) * (len(SPARK) - 1) + 0.5))] for v in values)
 
 
-def history(h, entries: list[dict], current: list[dict]) -> None:
+def history(h, entries: list[spec.HistoryEntry], notes: list[str]) -> None:
+    """The entries of one series; each distinct note printed once, below the table, numbered."""
     con = console()
     unit = h.indicator_model.unit
-    t = table(f"{h.state} {h.indicator} [{unit}]: every entry, oldest first")
-    t.add_column("Year", justify="right", no_wrap=True)
-    t.add_column("Value", justify="right", no_wrap=True)
-    t.add_column("Layer", no_wrap=True)
-    t.add_column("Status", no_wrap=True)
-    t.add_column("Recorded", no_wrap=True)
-    t.add_column("Source", overflow="fold")
-    for e in entries:
-        style = "" if e["status"] == "current" else "dim"
-        what = e["source"] or ""
-        if e["retracted"]:
-            what = f"retracted: {e['reason'] or ''}"
-        value = fmt_value(e["value"], unit) if e["value"] is not None else "—"
-        t.add_row(str(e["year"]), value, e["layer"], e["status"], (e["recorded_at"] or "")[:10], what, style=style)
+    vintage = f", as recorded {h.as_recorded}" if h.as_recorded else ""
+    head = title(con, f"{h.state} {h.indicator} [{unit}]: every entry, oldest first{vintage}",
+                 f"{h.state} {h.indicator} [{unit}]{vintage}")
     if not entries:
-        t.add_row("—", "—", "", "", "", "no entries")
-    con.print(t)
-    if current:
-        years = [c["year"] for c in current]
-        spark = sparkline([c["value"] for c in current])
-        line = Text(f"current values {years[0]}–{years[-1]}: ", style="dim")
-        line.append(spark, style="cyan")
-        line.append(f"  {fmt_value(current[0]['value'], unit)} → {fmt_value(current[-1]['value'], unit)}")
-        con.print(line)
+        show(con, head, Text("no entries", style="dim"))
+        return
+    t, layout = pick(con, spec.HISTORY, entries)
+    for i, e in enumerate(entries):
+        if e.status != "current":
+            t.rows[i].style = "dim"
+    items: list[RenderableType | None] = [head, t]
+    if h.points:
+        first, last = h.points[0], h.points[-1]
+        a, b = fmt_pair(first.value, last.value, unit)
+        if len(h.points) == 1:
+            line = Text(f"current value {first.year}: ", style="dim")
+            line.append(a)
+        else:
+            line = Text(f"current values {first.year}–{last.year}: ", style="dim")
+            line.append(sparkline([p.value for p in h.points]), style="cyan")
+            line.append(f"  {a} → {b}")
+        items.append(line)
+    marks = {e.entry.obs_status for e in entries if e.entry.obs_status not in (None, "A") and not e.entry.retracted}
+    if "obs" in layout.keys:
+        units = [f"{c} {OBS_LABEL.get(c, c)}" for c in sorted(marks)]
+        items.append(legend(con, ["St: SDMX observation status, A normal", *units]))
+    elif marks:
+        items.append(legend(con, [f"{OBS_MARK.get(c, c)} {OBS_LABEL.get(c, c)}" for c in sorted(marks)]))
+    items += [Text(f"[{i}] {note}", style="dim") for i, note in enumerate(notes, start=1)]
+    show(con, *items)

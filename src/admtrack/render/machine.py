@@ -6,7 +6,8 @@ import csv
 import json
 import math
 import sys
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 #: OWASP CSV injection: text cells starting with these are made inert with a leading apostrophe
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -80,6 +81,11 @@ def _md(cell: Any) -> str:
     if isinstance(cell, (list, tuple)):
         cell = ", ".join(str(c) for c in cell)
     return str(cell).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
+
+
+def md_text(text: str) -> str:
+    """Text for Markdown outside a table (a footnote)."""
+    return _md(text).replace("<br>", " ")
 
 
 def write_markdown(columns: Sequence[str], rows: Iterable[dict], *, headers: Sequence[str] | None = None,
