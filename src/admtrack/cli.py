@@ -274,7 +274,8 @@ def export(
 
     ctx = _app(as_recorded)
     rows = command.run(ctx, all_revisions=all_revisions, states=state, indicators=indicator, as_of=as_of)
-    emit.export(rows, fmt.value, dataflow=dataflow, plan=ctx.plan, raw=raw, all_revisions=all_revisions)
+    emit.export(rows, fmt.value, dataflow=dataflow, plan=ctx.plan, raw=raw, all_revisions=all_revisions,
+                as_recorded=ctx.as_recorded)
 
 
 @app.command()

@@ -84,13 +84,22 @@ def _title(doc: dict[str, Any]) -> str:
 
 
 def _table(doc: dict[str, Any], lines: list[str]) -> None:
+    from rich import box
+    from rich.table import Table
     from rich.text import Text
 
-    from admtrack.render.human import console, num_column, table
+    from admtrack.render.human import console, show
 
-    con = console()
+    def table(title: str) -> Table:
+        return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold", pad_edge=False,
+                     padding=(0, 0, 0, 1), show_edge=False)
+
+    def num_column(t: Table, head: str) -> None:
+        t.add_column(head, justify="right", overflow="fold")
+
+    items: list = []  # printed at once by human.show (no trailing spaces); None is an empty line
     unit = doc["target"]["unit"]
-    con.print(Text(_title(doc), style="bold"))
+    items.append(Text(_title(doc), style="bold"))
     if doc["state"] == "ASEAN":
         t = table("The region year by year")
         t.add_column("Year", no_wrap=True)
@@ -104,11 +113,11 @@ def _table(doc: dict[str, Any], lines: list[str]) -> None:
             t.add_row(str(y["year"]), fmt_value(y["value"], unit), y["basis"], f"{c['states']}/{c['of']}",
                       pct(c["weight_share"]), "yes" if y["used"] else f"no (< {pct(doc['min_coverage'])})",
                       style="" if y["used"] else "dim")
-        con.print(t)
+        items.append(t)
         used = [y for y in doc["years"] if y["used"]]
         if used:
             y = used[-1]
-            con.print()
+            items.append(None)
             t = table(f"Contributors to {y['year']} (↩ carried forward)")
             t.add_column("State", no_wrap=True)
             t.add_column("Year", no_wrap=True)
@@ -122,12 +131,12 @@ def _table(doc: dict[str, Any], lines: list[str]) -> None:
                 status = f" [{part['obs_status']}]" if part.get("obs_status") else ""
                 t.add_row(part["state"], f"{part['year']}{mark}", fmt_value(part["value"], unit) + status,
                           f"{part['weight']:.4g}", part.get("source") or "")
-            con.print(t)
+            items.append(t)
             if y["left_out"]:
-                con.print(Text("Left out: " + "; ".join(f"{o['state']} ({o['reason']})" for o in y["left_out"]),
+                items.append(Text("Left out: " + "; ".join(f"{o['state']} ({o['reason']})" for o in y["left_out"]),
                                style="dim"))
         if doc["projection_parts"]:
-            con.print()
+            items.append(None)
             t = table("Projections (the region applies its rule to these)")
             t.add_column("State", no_wrap=True)
             num_column(t, "Latest")
@@ -138,7 +147,7 @@ def _table(doc: dict[str, Any], lines: list[str]) -> None:
                 trend = "none: held" if tr is None else f"{tr['from']}–{tr['to']} ({tr['points']})"
                 t.add_row(part["state"], f"{fmt_value(part['latest']['value'], unit)} '{part['latest']['year'] % 100:02d}",
                           trend, fmt_value(part["projected"], unit))
-            con.print(t)
+            items.append(t)
     else:
         t = table(f"{doc['state']}: every current figure")
         t.add_column("Year", no_wrap=True)
@@ -151,12 +160,13 @@ def _table(doc: dict[str, Any], lines: list[str]) -> None:
             status = f" [{p['obs_status']}]" if p.get("obs_status") else ""
             t.add_row(str(p["year"]) + (" •" if inside else ""), fmt_value(p["value"], unit) + status,
                       p["layer"], p.get("source") or "")
-        con.print(t)
+        items.append(t)
         if window[0] is not None:
-            con.print(Text(f"• the trend window {window[0]}–{window[1]}", style="dim"))
-    con.print()
+            items.append(Text(f"• the trend window {window[0]}–{window[1]}", style="dim"))
+    items.append(None)
     for line in lines:
-        con.print(line)
+        items.append(line)
+    show(console(), *items)
 
 
 def _markdown(doc: dict[str, Any], lines: list[str]) -> list[str]:
