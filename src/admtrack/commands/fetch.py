@@ -30,7 +30,7 @@ YEARS_BEFORE_BASELINE = 6
 
 def run(ctx, source: str, *, indicators: list[str] | None, states: list[str] | None, from_year: int | None,
         to_year: int | None, revise: bool, dry_run: bool) -> None:
-    from admtrack.validate import current_year
+    from admtrack.validate import MIN_YEAR, current_year
 
     if source == "worldbank":
         from admtrack.sources import worldbank as agency
@@ -40,7 +40,7 @@ def run(ctx, source: str, *, indicators: list[str] | None, states: list[str] | N
     wanted = _indicators(ctx, source, indicators)
     codes = _states(ctx, states)
     this_year = current_year()
-    lo = from_year if from_year is not None else plan.meta.baseline_year - YEARS_BEFORE_BASELINE
+    lo = from_year if from_year is not None else max(MIN_YEAR, plan.meta.baseline_year - YEARS_BEFORE_BASELINE)
     hi = to_year if to_year is not None else this_year
     if hi > this_year:
         raise UsageError(f"--to: at most {this_year} (admtrack records observed figures), got {hi}")

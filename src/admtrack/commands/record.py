@@ -105,8 +105,8 @@ class Batch:
         return self.decision.append
 
 
-#: same_figure(row, entry in force) -> the row to decide with (e.g. the entry itself when only the
-#: release date in the source moved); see ``commands.fetch``
+#: adjust(row, entry in force) -> the row to decide with (``same_release``: the stored source when only
+#: the release or retrieval date in it moved)
 Adjust = Callable[[Observation, Observation], Observation]
 
 
