@@ -90,3 +90,28 @@ def test_record_does_not_import_rich(tmp_path):
     assert code == 0
     assert packages(modules, ("rich",)) == []
     assert (data / "observations.toml").exists()
+
+
+# fetch, chart and report (issue 9, SPEC §7, §9, §10): what only they need is loaded by them only
+OPTIONAL_HEAVY = ("httpx", "httpcore", "matplotlib", "plotext", "jinja2")
+OPTIONAL_OURS = ("admtrack.sources", "admtrack.commands.fetch", "admtrack.render.chart", "admtrack.render.html")
+
+
+@pytest.mark.parametrize("args", [["status"], ["gaps", "--format", "json"], ["export"],
+                                  ["record", "VNM", "gdp", "1995", "12.5"]], ids=["status", "gaps", "export", "record"])
+def test_other_commands_load_nothing_of_fetch_chart_or_report(tmp_path, args):
+    data = tmp_path / "data"
+    data.mkdir()
+    code, modules, out = loaded_modules(["--data-dir", str(data), *args], tmp_path)
+    assert code == 0, out
+    assert packages(modules, OPTIONAL_HEAVY) == []
+    assert sorted(m for m in modules if m.startswith(OPTIONAL_OURS)) == []
+
+
+def test_fetch_loads_httpx_only_to_make_a_request(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    # a usage error is found before any request: no HTTP client
+    code, modules, _ = loaded_modules(["--data-dir", str(data), "fetch", "worldbank", "--state", "XX"], tmp_path)
+    assert code == 2
+    assert packages(modules, ("httpx", "httpcore")) == []

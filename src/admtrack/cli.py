@@ -50,6 +50,8 @@ class InFmt(str, Enum):
     json = "json"
     jsonl = "jsonl"
     sdmx_csv = "sdmx-csv"
+    worldbank_csv = "worldbank-csv"
+    ilostat_csv = "ilostat-csv"
 
 
 #: --fail-on values, shown with '-' like every other option value; '_' (as in the JSON) is accepted too
@@ -401,6 +403,33 @@ def _write_file(path: Path, write):
         raise AdmError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
+# ---- fetching (SPEC §9): httpx is imported by this command only ------------------------------------
+
+class Agency(str, Enum):
+    worldbank = "worldbank"
+    ilostat = "ilostat"
+
+
+@app.command()
+def fetch(
+    source: Annotated[Agency, typer.Argument(metavar="SOURCE", help="worldbank (World Bank Indicators API) or ilostat (ILOSTAT).", case_sensitive=False)],
+    indicator: Annotated[Optional[list[str]], typer.Option("--indicator", "-i", metavar="ID", autocompletion=_complete("indicator"), help="Plan indicator to fetch (default: every one mapped to that agency in targets.toml). Repeatable.")] = None,
+    state: Annotated[Optional[list[str]], typer.Option("--state", "-s", metavar="CODE", autocompletion=_complete("state"), help="Member state: alpha-3, alpha-2 or name (default: all). Repeatable.")] = None,
+    from_year: Annotated[Optional[int], typer.Option("--from", metavar="YEAR", min=1990, max=2200, help="First year (default: the plan's baseline year - 6).")] = None,
+    to_year: Annotated[Optional[int], typer.Option("--to", metavar="YEAR", min=1990, max=2200, help="Last year (default: this year).")] = None,
+    revise: Annotated[bool, typer.Option("--revise", metavar="", help="Supersede figures the agency has revised.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", metavar="", help="Fetch and check; list what would change; write nothing.")] = False,
+) -> None:
+    """Fetch the plan's series from the World Bank or ILOSTAT into the store (all or nothing).
+
+    Examples: admtrack fetch worldbank --state VNM --from 2019 · admtrack fetch ilostat --dry-run
+    """
+    from admtrack.commands import fetch as command
+
+    command.run(_app(), source.value, indicators=indicator, states=state, from_year=from_year, to_year=to_year,
+                revise=revise, dry_run=dry_run)
+
+
 # ---- writing commands --------------------------------------------------------------------------
 
 @app.command(context_settings={"ignore_unknown_options": False})
@@ -409,8 +438,11 @@ def record(
     indicator: Annotated[Optional[str], typer.Argument(metavar="INDICATOR", help="Indicator id.", show_default=False, autocompletion=_complete("indicator"))] = None,
     year: Annotated[Optional[str], typer.Argument(metavar="YEAR", help="Calendar year of the figure.", show_default=False)] = None,
     value: Annotated[Optional[str], typer.Argument(metavar="VALUE", help="The figure (a negative one follows --).", show_default=False)] = None,
-    file: Annotated[Optional[str], typer.Option("--file", metavar="PATH", help="Record many from a CSV, TSV, JSON, JSON Lines or SDMX-CSV file; '-' for stdin.")] = None,
-    input_format: Annotated[Optional[InFmt], typer.Option("--input-format", metavar="FORMAT", help="csv, tsv, json, jsonl or sdmx-csv (default: from the extension, else sniffed from the content).", case_sensitive=False)] = None,
+    file: Annotated[Optional[str], typer.Option("--file", metavar="PATH", help="Record many from a CSV, TSV, JSON, JSON Lines, SDMX-CSV file or an agency's bulk file; '-' for stdin.")] = None,
+    input_format: Annotated[Optional[InFmt], typer.Option("--input-format", metavar="FORMAT", help="csv, tsv, json, jsonl, sdmx-csv, or an agency's bulk file: worldbank-csv, ilostat-csv (default: from the extension, else sniffed from the content).", case_sensitive=False)] = None,
+    only: Annotated[Optional[list[str]], typer.Option("--indicator", "-i", metavar="ID", autocompletion=_complete("indicator"), help="worldbank-csv / ilostat-csv: only this plan indicator. Repeatable.")] = None,
+    from_year: Annotated[Optional[int], typer.Option("--from", metavar="YEAR", min=1990, max=2200, help="worldbank-csv / ilostat-csv: the first year to record (default 1990).")] = None,
+    to_year: Annotated[Optional[int], typer.Option("--to", metavar="YEAR", min=1990, max=2200, help="worldbank-csv / ilostat-csv: the last year to record (default: this year).")] = None,
     source: Annotated[Optional[str], typer.Option("--source", metavar="TEXT", help="Where the figure comes from (agency, series, release).")] = None,
     note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="A note (definition, caveat).")] = None,
     revise: Annotated[bool, typer.Option("--revise", metavar="", help="Supersede a different figure already recorded.")] = False,
@@ -429,8 +461,11 @@ def record(
             raise _usage("record: give either STATE INDICATOR YEAR VALUE or --file, not both")
         if source is not None or note is not None:
             raise _usage("record --file: --source and --note come from the file's columns")
-        recording.record_file(ctx, file, input_format.value if input_format else None, revise=revise, dry_run=dry_run)
+        recording.record_file(ctx, file, input_format.value if input_format else None, revise=revise, dry_run=dry_run,
+                              indicators=only, from_year=from_year, to_year=to_year)
         return
+    if bulk_only := [n for n, v in (("--indicator", only), ("--from", from_year), ("--to", to_year)) if v]:
+        raise _usage(f"record: {bulk_only[0]} goes with --file (an agency's bulk file)")
     missing = [n for n, v in (("STATE", state), ("INDICATOR", indicator), ("YEAR", year), ("VALUE", value)) if v is None]
     if missing:
         raise _usage(f"record: missing argument {missing[0]} (or use --file PATH)")

@@ -14,7 +14,12 @@ from typing import Any
 
 from admtrack.errors import AdmError, UsageError
 
+#: the formats ``parse`` reads
 FORMATS = ("csv", "tsv", "json", "jsonl", "sdmx-csv")
+#: the agencies' bulk download files (SPEC §9): read by ``sources.bulk`` through the plan's mapping
+#: (``commands.record.read_bulk``), since they need the plan's indicators and member states
+BULK_FORMATS = ("worldbank-csv", "ilostat-csv")
+INPUT_FORMATS = FORMATS + BULK_FORMATS
 FIELDS = ("state", "indicator", "year", "value", "source", "note", "obs_status")
 REQUIRED = ("state", "indicator", "year", "value")
 # columns that admtrack's own exports add; accepted and ignored on the way back in
@@ -74,19 +79,34 @@ def decode(name: str, data: bytes) -> str:
 
 def detect_format(path: str, text: str, given: str | None) -> str:
     if given:
-        if given not in FORMATS:
-            raise UsageError(f"--input-format: must be one of {', '.join(FORMATS)}, got {given!r}")
+        if given not in INPUT_FORMATS:
+            raise UsageError(f"--input-format: must be one of {', '.join(INPUT_FORMATS)}, got {given!r}")
         return given
     ext = _EXT.get(Path(path).suffix.lower()) if path != "-" else None
-    if ext:
+    if ext and ext != "csv":
         return ext
     head = text.lstrip()
+    end = head.find("\n", 0, 1 << 16)
+    first = head[:end] if end >= 0 else head[: 1 << 16]
+    bulk = _sniff_bulk(first)
+    if bulk or ext:
+        return bulk or ext  # type: ignore[return-value]
     if head.startswith(("[", "{")):
         return _sniff_json(text)
-    first = head.split("\n", 1)[0]
     if first.upper().startswith("DATAFLOW,"):
         return "sdmx-csv"
     return "tsv" if "\t" in first and "," not in first else "csv"
+
+
+def _sniff_bulk(first: str) -> str | None:
+    """An agency's bulk file, from its first line: the WDI preamble (``"Data Source","World Development
+    Indicators",``) or an ILOSTAT header (``ref_area`` or ``ref_area.label`` … ``obs_value``)."""
+    cells = [c.strip().strip('"').strip().lower() for c in first.split(",")]
+    if cells and cells[0] == "data source":
+        return "worldbank-csv"
+    if {"obs_value", "time"} <= set(cells) and ("ref_area" in cells or "ref_area.label" in cells):
+        return "ilostat-csv"
+    return None
 
 
 def _sniff_json(text: str) -> str:

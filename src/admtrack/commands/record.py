@@ -3,8 +3,9 @@ store's transaction (``Store.transact``) and reports what the transaction return
 
 from __future__ import annotations
 
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from admtrack.errors import AdmError
@@ -64,8 +65,9 @@ def record_one(ctx, state, indicator, year, value, *, source, note, revise: bool
 
 
 def _place(name: str, label: str) -> Place:
-    """The reader's label ("line 4", "item 2") as data."""
+    """The reader's label ("line 4", "item 2", "line 7, 2023") as data."""
     kind, _, n = label.partition(" ")
+    n = n.split(",", 1)[0]
     number = int(n) if n.isdigit() else None
     return Place(name, item=number) if kind == "item" else Place(name, line=number)
 
@@ -73,15 +75,16 @@ def _place(name: str, label: str) -> Place:
 class _Places(Sequence[Place]):
     """The place of each row, made when a message needs it."""
 
-    def __init__(self, name: str, labels: list[str]) -> None:
+    def __init__(self, name: str, labels: list[str], place=_place) -> None:
         self.name = name
         self.labels = labels
+        self.place = place
 
     def __len__(self) -> int:
         return len(self.labels)
 
     def __getitem__(self, i):  # type: ignore[override]
-        return _place(self.name, self.labels[i])
+        return self.place(self.name, self.labels[i])
 
 
 def _by_place(problem: tuple[Place, str, str]) -> int:
@@ -89,41 +92,136 @@ def _by_place(problem: tuple[Place, str, str]) -> int:
     return place.order
 
 
-def record_file(ctx, path: str, input_format: str | None, *, revise: bool, dry_run: bool) -> None:
-    from admtrack import inputs
+@dataclass
+class Batch:
+    """What recording a batch came to: the decision, and (``detail=True``) the entry each appended row
+    supersedes (None for a new figure), in the order of ``decision.append``."""
+
+    decision: Decision
+    was: list[Observation | None] = field(default_factory=list)
+
+    @property
+    def append(self) -> list[Observation]:
+        return self.decision.append
+
+
+#: adjust(row, entry in force) -> the row to decide with (``same_release``: the stored source when only
+#: the release or retrieval date in it moved)
+Adjust = Callable[[Observation, Observation], Observation]
+
+
+def record_rows(ctx, name: str, rows: Iterable[tuple[str, dict]], *, revise: bool, dry_run: bool,
+                bad: Iterable[tuple[str, str, str]] = (), place=_place, adjust: Adjust | None = None,
+                detail: bool = False) -> Batch:
+    """Record ``(label, fields)`` rows all or nothing (SPEC §3, §9): check every row against the plan
+    (``rules.check_row``), then — inside the store's transaction — decide each against the entry in force
+    (``rules.decide``: recorded, unchanged, revised, or a conflict without ``revise``). Any bad row or
+    conflict raises AdmError listing them, and nothing is written. Shared by ``record --file`` (every
+    format) and ``fetch``. ``bad``: problems the reader found, ``(label, field, reason)``; ``place``: a
+    label → ``Place`` for messages. A list of ``rows`` is emptied once checked (a million raw rows need
+    not stay in memory while the store is read)."""
     from admtrack.validate import current_year
 
     plan = ctx.plan
-    name, data = inputs.read_source(path)
-    text = inputs.decode(name, data)
-    del data
-    fmt = inputs.detect_format(path, text, input_format)
-    rows, bad = inputs.parse(name, text, fmt)
-    del text
     clean: list[Observation] = []
     labels: list[str] = []
-    problems = [(_place(name, label), fld, why) for label, fld, why in bad]
+    problems = [(place(name, label), fld, why) for label, fld, why in bad]
     top = current_year()
     for label, fields in rows:
         try:
             clean.append(check_row(plan, fields, max_year=top))
             labels.append(label)
         except FieldError as exc:
-            problems.append((_place(name, label), exc.field, exc.reason))
-    places = _Places(name, labels)
-    del rows
+            problems.append((place(name, label), exc.field, exc.reason))
+    if isinstance(rows, list):
+        rows.clear()
+    places = _Places(name, labels, place)
     if problems:
         problems.sort(key=_by_place)
-        detail = [f"{place}: {fld}: {why}" for place, fld, why in problems]
-        raise AdmError(f"{name}: {len(problems)} bad row(s), nothing recorded", details=detail)
+        detail_lines = [f"{where}: {fld}: {why}" for where, fld, why in problems]
+        raise AdmError(f"{name}: {len(problems)} bad row(s), nothing recorded", details=detail_lines)
 
-    def choose(loaded: Loaded) -> Decision:
+    def choose(loaded: Loaded) -> Batch:
         _checked(ctx, loaded)
-        return decide(loaded.in_force, clean, revise=revise, recorded_at=now_utc(), places=places)
+        batch = clean
+        if adjust is not None:
+            batch = []
+            for row in clean:
+                old = loaded.in_force(row.key)
+                batch.append(row if old is None or old.retracted else adjust(row, old))
+        d = decide(loaded.in_force, batch, revise=revise, recorded_at=now_utc(), places=places)
+        was = [loaded.in_force(o.key) for o in d.append] if detail else []
+        return Batch(d, was)
 
-    d = ctx.store.transact(choose, dry_run=dry_run, verdict=plan.fingerprint)
+    return ctx.store.transact(choose, dry_run=dry_run, verdict=plan.fingerprint)
+
+
+def record_file(ctx, path: str, input_format: str | None, *, revise: bool, dry_run: bool,
+                indicators: list[str] | None = None, from_year: int | None = None,
+                to_year: int | None = None) -> None:
+    from admtrack import inputs
+
+    name, data = inputs.read_source(path)
+    text = inputs.decode(name, data)
+    del data
+    fmt = inputs.detect_format(path, text, input_format)
+    if fmt in inputs.BULK_FORMATS:
+        got = read_bulk(ctx, name, text, fmt, indicators, from_year, to_year)
+        rows, bad, adjust = got.rows, [], same_release
+    else:
+        if indicators or from_year is not None or to_year is not None:
+            from admtrack.errors import UsageError
+
+            raise UsageError(f"--indicator, --from and --to select from an agency's bulk file "
+                             f"(--input-format {' or '.join(inputs.BULK_FORMATS)}), not from a {fmt} file")
+        rows, bad = inputs.parse(name, text, fmt)
+        got, adjust = None, None
+    del text
+    d = record_rows(ctx, name, rows, revise=revise, dry_run=dry_run, bad=bad, adjust=adjust).decision
     prefix = "dry run: would have " if dry_run else ""
     _say(f"{prefix}recorded {d.recorded}, unchanged {d.unchanged}, revised {d.revised} ({name}, {fmt})")
+    if got is not None:
+        say_left_out(got)
+
+
+def read_bulk(ctx, name: str, text: str, fmt: str, indicators: list[str] | None, from_year: int | None,
+              to_year: int | None):
+    """The rows of an agency's bulk file (SPEC §9), mapped through the plan's ``worldbank`` / ``ilostat``
+    keys: a ``sources.Fetched``."""
+    from admtrack.sources import bulk
+
+    plan = ctx.plan
+    wanted = [ctx.indicator_id(i, usage=True) for i in indicators] if indicators else None
+
+    def member(code: str) -> str | None:
+        return plan.resolve_state(code.strip(), allow_region=False)
+
+    read = bulk.read_worldbank_csv if fmt == "worldbank-csv" else bulk.read_ilostat_csv
+    return read(name, text, plan.indicators, member, wanted=wanted, from_year=from_year, to_year=to_year)
+
+
+def say_left_out(got) -> None:
+    """What an agency's data held that was not recorded: economies that are not member states (regions,
+    income groups, other countries) and ILOSTAT state-years missing a group or the total."""
+    if got.skipped:
+        _say(f"skipped {got.skipped} row(s) for economies that are not member states (regions, income groups, "
+             f"other countries)")
+    if got.incomplete:
+        _say(f"left out {got.incomplete} state-year(s) that lack an ILOSTAT item the mapping sums or divides by")
+
+
+_DATED = re.compile(r", (?:release|retrieved) \d{4}-\d{2}-\d{2}$")
+
+
+def same_release(row: Observation, old: Observation) -> Observation:
+    """A figure the agency published again with the same value (and note) but a newer release or retrieval
+    date in its source is unchanged: the entry in force stands (SPEC §9: a re-fetch of unchanged figures
+    records nothing). A different value is a revision, with the new source."""
+    if (row.value, row.note) != (old.value, old.note) or row.source == old.source or not row.source or not old.source:
+        return row
+    if _DATED.sub("", row.source) == _DATED.sub("", old.source):
+        return row._replace(source=old.source)
+    return row
 
 
 @dataclass
