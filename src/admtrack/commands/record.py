@@ -38,29 +38,84 @@ class OneRecorded:
         return self.decision.append
 
 
-def record_one(ctx, state, indicator, year, value, *, source, note, revise: bool, dry_run: bool) -> None:
+def _reference(ctx):
+    """The bundled figure for a key (None without one, or with --no-reference)."""
+    layer = {e.key: e for e in ctx.reference}
+    return layer.get
+
+
+def _warn(text: str) -> None:
+    _say(f"admtrack: warning: {text}")
+
+
+def record_one(ctx, state, indicator, year, value, *, source, note, revise: bool, dry_run: bool,
+               obs_status: str | None = None) -> None:
     plan = ctx.plan
     try:
         row = check_row(plan, {"state": state, "indicator": indicator, "year": year, "value": value,
-                               "source": source, "note": note})
+                               "source": source, "note": note, "obs_status": obs_status})
     except FieldError as exc:
         raise AdmError(f"{exc.field}: {exc.reason}") from None
+    reference = _reference(ctx)(row.key)
 
     def choose(loaded: Loaded) -> OneRecorded:
         _checked(ctx, loaded)
-        return OneRecorded(decide(loaded.in_force, [row], revise=revise, recorded_at=now_utc()),
+        return OneRecorded(decide(loaded.in_force, [row], revise=revise, store_name=str(ctx.store.path)),
                            loaded.in_force(row.key))
 
     done = ctx.store.transact(choose, dry_run=dry_run, verdict=plan.fingerprint)
     d = done.decision
     what = f"{row.state} {row.indicator} {row.year} = {_num(row.value)}"
+    if row.obs_status:
+        what += f" [{row.obs_status}]"
     prefix = "dry run: would have " if dry_run else ""
     if d.revised:
-        _say(f"{prefix}revised {what} (was {_num(done.was.value if done.was else None)})")
+        _say(f"{prefix}revised {what} (was {_was(done.was)})")
     elif d.recorded:
-        _say(f"{prefix}recorded {what}")
+        over = f" (over the reference figure {_num(reference.value)})" if reference and done.was is None else ""
+        _say(f"{prefix}recorded {what}{over}")
     else:
         _say(f"unchanged {what} (already recorded)")
+    if (d.revised or d.recorded) and row.source is None:
+        _warn("recorded without a source: every figure should say where it comes from (--source TEXT)")
+
+
+def _was(old: Observation | None) -> str:
+    if old is None:
+        return "—"
+    text = _num(old.value)
+    return text + (f" [{old.obs_status}]" if old.obs_status else "")
+
+
+class _Labels(Sequence[Place]):
+    """The place of each checked row, kept small (a million rows): "line N" / "item N" as one signed
+    integer (items negative), any other label as itself."""
+
+    def __init__(self, name: str) -> None:
+        from array import array
+
+        self.name = name
+        self.numbers = array("q")
+        self.other: dict[int, str] = {}
+
+    def add(self, label: str) -> None:
+        kind, _, n = label.partition(" ")
+        if n.isdigit() and kind in ("line", "item") and len(n) < 18:
+            self.numbers.append(int(n) if kind == "line" else -int(n))
+        else:
+            self.other[len(self.numbers)] = label
+            self.numbers.append(0)
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        n = self.numbers[i]
+        if n > 0:
+            return Place(self.name, line=n)
+        if n < 0:
+            return Place(self.name, item=-n)
+        return _place(self.name, self.other.get(i, ""))
 
 
 def _place(name: str, label: str) -> Place:
@@ -70,60 +125,144 @@ def _place(name: str, label: str) -> Place:
     return Place(name, item=number) if kind == "item" else Place(name, line=number)
 
 
-class _Places(Sequence[Place]):
-    """The place of each row, made when a message needs it."""
-
-    def __init__(self, name: str, labels: list[str]) -> None:
-        self.name = name
-        self.labels = labels
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, i):  # type: ignore[override]
-        return _place(self.name, self.labels[i])
-
-
 def _by_place(problem: tuple[Place, str, str]) -> int:
     place, _, _ = problem
     return place.order
 
 
-def record_file(ctx, path: str, input_format: str | None, *, revise: bool, dry_run: bool) -> None:
-    from admtrack import inputs
+@dataclass
+class Checked:
+    """An input's rows, checked: the clean ones (and where each came from), the bad ones, and what was
+    left out. ``history``: the input carries a ``retracted`` column (an ``export --all-revisions``), so
+    that its rows are replayed as a history."""
+
+    rows: list[Observation]
+    places: _Labels
+    problems: list[tuple[Place, str, str]]
+    reference_rows: int = 0
+    history: bool = False
+    unsourced: int = 0
+
+
+def check_input(ctx, name: str, rows, bad) -> Checked:
+    """Check each ``(label, fields)`` row against the plan as it comes (a row's raw fields are dropped
+    once checked, so a big input is held once, as Observations). Rows of the bundled reference layer
+    (``layer = reference`` in an export) are counted, not recorded."""
     from admtrack.validate import current_year
 
     plan = ctx.plan
+    clean: list[Observation] = []
+    keep = clean.append
+    places = _Labels(name)
+    problems: list[tuple[Place, str, str]] = []
+    top = current_year()
+    shared: dict[str, str] = {}  # one copy of each source and note text, however many rows repeat it
+    out = Checked(clean, places, problems)
+    for label, fields in rows:
+        layer = fields.pop("layer", None)
+        if "retracted" in fields:
+            out.history = True
+        if isinstance(layer, str) and layer.strip().lower() == "reference":
+            out.reference_rows += 1
+            continue
+        if layer not in (None, "") and not (isinstance(layer, str) and layer.strip().lower() == "store"):
+            problems.append((_place(name, label), "layer", f"must be store or reference, got {str(layer)[:20]!r}"))
+            continue
+        for key in ("source", "note"):
+            text = fields.get(key)
+            if type(text) is str:
+                fields[key] = shared.setdefault(text, text)
+        try:
+            row = check_row(plan, fields, max_year=top)
+        except FieldError as exc:
+            problems.append((_place(name, label), exc.field, exc.reason))
+            continue
+        keep(row)
+        places.add(label)
+    problems += [(_place(name, label), fld, why) for label, fld, why in bad]
+    return out
+
+
+def record_file(ctx, path: str, input_format: str | None, *, revise: bool, dry_run: bool) -> None:
+    from admtrack import inputs
+
     name, data = inputs.read_source(path)
     text = inputs.decode(name, data)
     del data
     fmt = inputs.detect_format(path, text, input_format)
-    rows, bad = inputs.parse(name, text, fmt)
-    del text
-    clean: list[Observation] = []
-    labels: list[str] = []
-    problems = [(_place(name, label), fld, why) for label, fld, why in bad]
-    top = current_year()
-    for label, fields in rows:
-        try:
-            clean.append(check_row(plan, fields, max_year=top))
-            labels.append(label)
-        except FieldError as exc:
-            problems.append((_place(name, label), exc.field, exc.reason))
-    places = _Places(name, labels)
+    rows, bad = inputs.parse(name, text, fmt, lazy=True)
+    del text  # the readers hold it while they run, not longer
+    batch = check_input(ctx, name, rows, bad)
     del rows
-    if problems:
-        problems.sort(key=_by_place)
-        detail = [f"{place}: {fld}: {why}" for place, fld, why in problems]
-        raise AdmError(f"{name}: {len(problems)} bad row(s), nothing recorded", details=detail)
+    reference = _reference(ctx)
+    store_name = str(ctx.store.path)
+    problems = batch.problems
 
     def choose(loaded: Loaded) -> Decision:
         _checked(ctx, loaded)
-        return decide(loaded.in_force, clean, revise=revise, recorded_at=now_utc(), places=places)
+        d = decide(loaded.in_force, batch.rows, revise=revise, places=batch.places, reference=reference,
+                   entries=(lambda: loaded.rows) if batch.history else None, store_name=store_name,
+                   listing=dry_run, strict=False)
+        if d.conflicts or problems:
+            raise _refused(name, problems, d, batch)
+        return d
 
-    d = ctx.store.transact(choose, dry_run=dry_run, verdict=plan.fingerprint)
+    if problems:
+        # still compare with the store, to list the conflicts in the same run (without the lock: nothing
+        # will be written); a store that cannot be read leaves the bad rows to say
+        try:
+            loaded = ctx.store.load()
+            _checked(ctx, loaded)
+        except AdmError:
+            loaded = Loaded(rows=[], current={})
+        choose(loaded)
+    d = ctx.store.transact(choose, dry_run=dry_run, verdict=ctx.plan.fingerprint)
+    if dry_run:
+        _list(d, batch)
     prefix = "dry run: would have " if dry_run else ""
-    _say(f"{prefix}recorded {d.recorded}, unchanged {d.unchanged}, revised {d.revised} ({name}, {fmt})")
+    counts = f"recorded {d.recorded}, unchanged {d.unchanged}, revised {d.revised}"
+    if d.retracted:
+        counts += f", retracted {d.retracted}"
+    _say(f"{prefix}{counts} ({name}, {fmt})")
+    if d.over_reference:
+        _say(f"{d.over_reference} of the recorded figure(s) stand over a bundled reference figure "
+             "(see `admtrack history`)")
+    if batch.reference_rows:
+        _say(f"skipped {batch.reference_rows} row(s) of the bundled reference layer (layer = reference): "
+             "they ship with admtrack and are not recorded")
+    unsourced = sum(1 for o in d.append if o.source is None and not o.retracted)
+    if unsourced:
+        _warn(f"{unsourced} figure(s) {'would be ' if dry_run else ''}recorded without a source: every figure "
+              "should say where it comes from (add a source column)")
+
+
+def _refused(name: str, problems, d: Decision, batch: Checked) -> AdmError:
+    """One error listing the bad rows and the conflicts of a batch, in file order."""
+    listed = [(place.order, f"{place}: {fld}: {why}") for place, fld, why in problems]
+    listed += [(batch.places[i].order, text) for i, text in d.conflicts]
+    listed.sort(key=lambda item: item[0])
+    parts = []
+    if problems:
+        parts.append(f"{len(problems)} bad row(s)")
+    if d.conflicts:
+        parts.append(f"{len(d.conflicts)} conflict(s)")
+    return AdmError(f"{name}: {' and '.join(parts)}, nothing recorded", details=[text for _, text in listed])
+
+
+def _list(d: Decision, batch: Checked) -> None:
+    """--dry-run: one line per row, what it would come to."""
+    for outcome in sorted(d.outcomes or [], key=lambda o: o.index):
+        row = batch.rows[outcome.index]
+        what = f"{row.state} {row.indicator} {row.year}"
+        if row.retracted:
+            line = f"{outcome.kind} {what}" + (f" (was {_was(outcome.was)})" if outcome.was else "")
+        else:
+            line = f"{outcome.kind} {what} = {_num(row.value)}"
+            if row.obs_status:
+                line += f" [{row.obs_status}]"
+            if outcome.kind == "revised" or (outcome.kind == "recorded" and outcome.was is not None):
+                line += f" (was {_was(outcome.was)})"
+        _say(f"  {batch.places[outcome.index]}: {'would be ' if outcome.kind != 'unchanged' else ''}{line}")
 
 
 @dataclass

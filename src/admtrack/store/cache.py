@@ -9,7 +9,7 @@ truth. One JSON document laid out so that its parts can be read, and rows append
 The head announces the size and BLAKE2 hash of each part: a cache of any other size is not read at all
 (a FIFO, a huge junk file), and a part whose bytes do not hash to what the head says (a hand edit, a
 damaged disk) is not believed: the store is parsed instead. An entry is the first ``STORED`` fields of
-an ``Observation`` as a JSON array.
+an ``Observation`` as a JSON array, then its ``obs_status`` when it has one.
 """
 
 from __future__ import annotations
@@ -23,9 +23,12 @@ from pathlib import Path
 from admtrack.model import Observation
 from admtrack.store.fs import NotRegular, atomic_write
 
-VERSION = 3
-STORED = 10  # state … line: the fields of an Observation the store knows
+VERSION = 4
+STORED = 10  # state … line: the fields of an Observation the store knows (and obs_status, when set)
 _TAIL = [Observation._field_defaults[f] for f in Observation._fields[STORED:]]
+_STATUS = Observation._fields.index("obs_status")
+_LAYER = Observation._field_defaults["layer"]
+_RELEASED = Observation._field_defaults["released"]
 _new = tuple.__new__
 
 _HEAD = b'{"head":'
@@ -37,9 +40,17 @@ _MAX_HEAD = 1 << 16
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
+def _entry(o) -> tuple:
+    if len(o) <= STORED + 1:  # already as the cache keeps it (``numbered``)
+        return o
+    status = o[_STATUS]
+    return o[:STORED] if status is None else (*o[:STORED], status)
+
+
 def encode(rows) -> bytes:
-    """A JSON array of entries, each the first STORED fields of an Observation (or such a tuple)."""
-    return _ENCODER.encode([o[:STORED] for o in rows]).encode("utf-8")
+    """A JSON array of entries, each the first STORED fields of an Observation (or such a tuple), then
+    its obs_status if it has one."""
+    return _ENCODER.encode([_entry(o) for o in rows]).encode("utf-8")
 
 
 def digest(data: bytes) -> str:
@@ -51,10 +62,11 @@ def _decode(data: bytes) -> list[Observation] | None:
         rows = json.loads(data)
     except (ValueError, RecursionError):
         return None
-    if type(rows) is not list or not all(type(r) is list and len(r) == STORED for r in rows):
+    if type(rows) is not list or not all(type(r) is list and STORED <= len(r) <= STORED + 1 for r in rows):
         return None
     tail = _TAIL
-    return [_new(Observation, r + tail) for r in rows]
+    return [_new(Observation, r + tail if len(r) == STORED else r[:STORED] + [_LAYER, r[STORED], _RELEASED])
+            for r in rows]
 
 
 class View:
@@ -202,11 +214,18 @@ class Cache:
             pass
 
 
-def numbered(entries: list[Observation], lines: list[int]) -> list[tuple]:
-    """Entries as the cache keeps them, with the lines they were written at (cheaper than building new
-    Observations: a big ``record --file`` appends 100,000 of them)."""
-    return [e[:_LINE] + (line,) for e, line in zip(entries, lines)]
+def numbered(entries: list[Observation], lines: list[int], stamp: str | None = None) -> list[tuple]:
+    """Entries as the cache keeps them, with the lines they were written at and (when they have none)
+    ``stamp`` as their recorded_at (cheaper than building new Observations: a big ``record --file``
+    appends 100,000 of them)."""
+    out = []
+    for e, line in zip(entries, lines):
+        head = e[:_LINE] if e[_RECORDED] or stamp is None else e[:_RECORDED] + (stamp,) + e[_RECORDED + 1:_LINE]
+        status = e[_STATUS]
+        out.append(head + (line,) if status is None else head + (line, status))
+    return out
 
 
 _LINE = Observation._fields.index("line")
+_RECORDED = Observation._fields.index("recorded_at")
 assert _LINE == STORED - 1

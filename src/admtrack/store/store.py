@@ -186,11 +186,9 @@ class Store:
                 base += b"\n"
             hasher.update(base[len(raw):])
             first_line = base.count(b"\n") + 2  # a blank line precedes each entry
-            if not all(o.recorded_at for o in new):
-                stamp = now_utc()
-                new = [o if o.recorded_at else o._replace(recorded_at=stamp) for o in new]
-            text, lines = serialise(new, first_line)
-            numbered = cache_mod.numbered(new, lines)
+            stamp = now_utc()  # for the entries that come without one
+            text, lines = serialise(new, first_line, stamp)
+            numbered = cache_mod.numbered(new, lines, stamp)
             tail = text.encode("utf-8")
             if raw and not loaded.canonical:
                 self._check_appendable(base + tail, len(loaded.rows) + len(new))
