@@ -202,6 +202,8 @@ def _check_header(name: str, header: list[str]) -> None:
             hint = ""
             if ";" in col:
                 hint = "; the file looks ';'-separated: admtrack reads ',' (CSV) or tab (TSV) separated files"
+            elif col == "dataflow":
+                hint = "; the file looks like SDMX-CSV: add --input-format sdmx-csv"
             raise AdmError(f"{name}:1: header: unknown column {col!r} (expected {', '.join(FIELDS)}){hint}")
     missing = [c for c in REQUIRED if c not in seen]
     if missing:
