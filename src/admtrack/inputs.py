@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -122,9 +123,16 @@ def parse(name: str, text: str, fmt: str, *, lazy: bool = False) -> tuple[Iterab
     return (rows if lazy else list(rows)), problems
 
 
+_LINE = re.compile(r"[^\r\n]*+(?:\r\n?|\n)|[^\r\n]++")
+
+
 def _lines(text: str) -> Iterator[str]:
     """The lines of ``text`` with their ends, one at a time (``io.StringIO`` would copy the text at four
     bytes a character; ``splitlines`` would make every line at once)."""
+    if "\r" in text:  # \r\n or a lone \r also end a line (csv's universal newlines)
+        for m in _LINE.finditer(text):
+            yield m.group()
+        return
     find = text.find
     start, end = 0, len(text)
     while start < end:

@@ -301,7 +301,7 @@ def _decide_history(d: Decision, in_force, rows, *, revise, places, entries, ref
         k = (o.state, o.indicator, o.year)
         if k in by_key:
             stored.setdefault(k, []).append(o)
-    take: set[int] = set()
+    take = bytearray(len(rows))  # 1: append this row
     for key, idx in by_key.items():
         have = stored.get(key, [])
         p = 0
@@ -323,10 +323,11 @@ def _decide_history(d: Decision, in_force, rows, *, revise, places, entries, ref
             d.conflicts.append((i, f"{_at(places, i)}{_what(rows[i])}: {why}; use --revise to append "
                                    "this input's entries from there"))
             continue
-        take.update(idx[p:])
+        for j in idx[p:]:
+            take[j] = 1
     previous: dict[Key, Observation | None] = {}
     for i, row in enumerate(rows):
-        if i not in take:
+        if not take[i]:
             continue
         key = (row.state, row.indicator, row.year)
         was = previous[key] if key in previous else in_force(key)

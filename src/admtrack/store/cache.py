@@ -18,6 +18,8 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 
 from admtrack.model import Observation
@@ -144,12 +146,22 @@ class Rows:
         data = encode(rows)
         return cls([memoryview(data)[:-1]], empty=not rows, data=data)
 
-    def extended(self, new: list) -> Rows:
-        """These rows and then ``new`` (Observations, or tuples from ``numbered``)."""
-        if not new:
+    def extended(self, new: Iterable, *, size: int = 4096) -> Rows:
+        """These rows and then ``new`` (Observations, or tuples from ``numbered``), encoded ``size`` at a
+        time (a million new entries are never one string)."""
+        add: list = []
+        empty = self.empty
+        it = iter(new)
+        while True:
+            batch = list(islice(it, size))
+            if not batch:
+                break
+            if not empty:
+                add.append(b",")
+            add.append(memoryview(encode(batch))[1:-1])
+            empty = False
+        if not add:
             return self
-        items = memoryview(encode(new))[1:-1]
-        add = [items] if self.empty else [b",", items]
         hasher = self.hasher.copy()
         for p in add:
             hasher.update(p)
@@ -206,24 +218,22 @@ class Cache:
         cur = encode(current)
         head = {"v": VERSION, "key": key, "verdict": verdict, "canonical": canonical,
                 "current": [len(cur), digest(cur)], "rows": [rows.size(), rows.digest()]}
-        data = b"".join((_HEAD, json.dumps(head, separators=(",", ":")).encode("ascii"), _CURRENT, cur, _ROWS,
-                         *rows.parts, b"]", _END))
+        data = [_HEAD, json.dumps(head, separators=(",", ":")).encode("ascii"), _CURRENT, cur, _ROWS,
+                *rows.parts, b"]", _END]
         try:
             atomic_write(self.path, data, durable=False)
         except OSError:
             pass
 
 
-def numbered(entries: list[Observation], lines: list[int], stamp: str | None = None) -> list[tuple]:
+def numbered(entries: Iterable[Observation], lines: Iterable[int], stamp: str | None = None) -> Iterator[tuple]:
     """Entries as the cache keeps them, with the lines they were written at and (when they have none)
     ``stamp`` as their recorded_at (cheaper than building new Observations: a big ``record --file``
-    appends 100,000 of them)."""
-    out = []
+    appends 100,000 of them), one at a time."""
     for e, line in zip(entries, lines):
         head = e[:_LINE] if e[_RECORDED] or stamp is None else e[:_RECORDED] + (stamp,) + e[_RECORDED + 1:_LINE]
         status = e[_STATUS]
-        out.append(head + (line,) if status is None else head + (line, status))
-    return out
+        yield head + (line,) if status is None else head + (line, status)
 
 
 _LINE = Observation._fields.index("line")

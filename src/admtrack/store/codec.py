@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from math import isfinite
@@ -260,8 +261,17 @@ def toml_str(s: str) -> str:
 def serialise(entries: Iterable[Observation], first_line: int, stamp: str | None = None) -> tuple[str, list[int]]:
     """TOML text for new entries (each preceded by a blank line) and the line of each header; an entry
     without a recorded_at gets ``stamp``."""
+    chunks, lines = serialise_chunks(entries, first_line, stamp)
+    return b"".join(chunks).decode("utf-8"), list(lines)
+
+
+def serialise_chunks(entries: Iterable[Observation], first_line: int, stamp: str | None = None,
+                     *, size: int = 4096) -> tuple[list[bytes], array]:
+    """``serialise`` as UTF-8 chunks of ``size`` entries (a million entries are never one string), and
+    the header lines as a compact array."""
+    chunks: list[bytes] = []
     parts: list[str] = []
-    lines: list[int] = []
+    lines = array("q")
     line = first_line
     for e in entries:
         rows = [f"state = {toml_str(e.state)}", f"indicator = {toml_str(e.indicator)}", f"year = {e.year}"]
@@ -282,4 +292,9 @@ def serialise(entries: Iterable[Observation], first_line: int, stamp: str | None
         lines.append(line)
         parts.append("\n[[observation]]\n" + "\n".join(rows) + "\n")
         line += len(rows) + 2
-    return "".join(parts), lines
+        if len(parts) >= size:
+            chunks.append("".join(parts).encode("utf-8"))
+            parts.clear()
+    if parts:
+        chunks.append("".join(parts).encode("utf-8"))
+    return chunks, lines
