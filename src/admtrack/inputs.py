@@ -63,8 +63,48 @@ def read_source(path: str) -> tuple[str, bytes]:
             raise AdmError(f"{path}: cannot read: {exc.strerror or exc}") from None
         name = path
     if len(data) > MAX_BYTES:
-        raise AdmError(f"{name}: input is too large (more than {MAX_BYTES // (1024 * 1024)} MiB)")
+        raise AdmError(f"{name}: input is too large (more than {MAX_BYTES // (1024 * 1024)} MiB); split it "
+                       "into smaller files")
+    check_fits(name, len(data))
     return name, data
+
+
+#: what recording an input needs at most, as a multiple of its size (measured: a CSV of short rows needs
+#: about 6x, a full history that appends every row about 9x; see README "Reliability")
+MEMORY_FACTOR = 10
+
+
+def available_memory() -> int | None:
+    """Bytes this process may still use: the smaller of the system's available memory (Linux) and the
+    address-space limit (ulimit -v); None when neither is known."""
+    limits: list[int] = []
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft not in (resource.RLIM_INFINITY, -1) and soft > 0:
+            limits.append(soft)
+    except (ImportError, OSError, ValueError):
+        pass
+    try:
+        with open("/proc/meminfo", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"MemAvailable:"):
+                    limits.append(int(line.split()[1]) * 1024)
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    return min(limits) if limits else None
+
+
+def check_fits(name: str, size: int, *, available: int | None = None) -> None:
+    """Refuse, before any work, an input that would not fit in memory."""
+    need = size * MEMORY_FACTOR
+    have = available_memory() if available is None else available
+    if have is not None and need > have:
+        mib = 1024 * 1024
+        raise AdmError(f"{name}: recording {size / mib:.0f} MiB needs about {need / mib:.0f} MiB of memory and "
+                       f"only {have / mib:.0f} MiB is available; split it into smaller files")
 
 
 def decode(name: str, data: bytes) -> str:
