@@ -86,7 +86,7 @@ def _ok(r, *, allowed=(0,)) -> None:
     assert r.code in allowed, (r.code, r.err[-2000:])
 
 
-@budget(30)
+@budget(20)
 @given(rows=stores(), no_reference=st.booleans(), method_pair=st.booleans())
 def test_every_report_on_random_stores(adm, tmp_path, rows, no_reference, method_pair):
     folder = Path(tempfile.mkdtemp(dir=tmp_path))

@@ -310,3 +310,17 @@ def test_check_still_reads_the_store_when_the_plan_is_not_a_file(adm, data_dir):
     _folder_plan(data_dir) if not (data_dir / "targets.toml").exists() else None
     r = adm("check")
     assert r.code == 1 and "is a folder" in r.err
+
+
+# ---- inputs that would not fit in memory (issue 14) -------------------------------------------------
+
+def test_an_input_that_would_not_fit_is_refused_before_any_work(monkeypatch, adm, data_dir, tmp_path):
+    from admtrack import inputs
+
+    with pytest.raises(inputs.AdmError, match=r"needs about 100 MiB of memory and only 50 MiB is available; split"):
+        inputs.check_fits("big.csv", 10 * 1024 * 1024, available=50 * 1024 * 1024)
+    inputs.check_fits("small.csv", 1024, available=50 * 1024 * 1024)
+    monkeypatch.setattr(inputs, "available_memory", lambda: 1000)
+    f = write_file(tmp_path / "b.csv", f"state,indicator,year,value,source\nVNM,{DES},2024,1,x\n")
+    assert_clean_error(adm("record", "--file", f), 1, one_line=True, contains=("b.csv", "split it into smaller files"))
+    assert store_bytes(data_dir) is None
