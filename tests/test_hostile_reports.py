@@ -65,7 +65,8 @@ def stores(draw):
     # revisions: the same key again with another figure
     for row in draw(st.lists(st.sampled_from(rows), max_size=8)):
         if not row["retracted"]:
-            rows.append({**row, "value": _within(row["value"] * 1.5 + 1, *_bounds(row["indicator"]))})
+            bigger = row["value"] * 1.5 + 1
+            rows.append({**row, "value": _within(bigger if math.isfinite(bigger) else 1e308, *_bounds(row["indicator"]))})
     return rows
 
 
