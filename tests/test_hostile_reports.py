@@ -13,10 +13,9 @@ import os
 import tempfile
 from pathlib import Path
 
+from conftest import YEAR, write_file
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-
-from conftest import YEAR, write_file
 
 from admtrack.plan import bundled_path, load_plan
 
@@ -66,7 +65,8 @@ def stores(draw):
     for row in draw(st.lists(st.sampled_from(rows), max_size=8)):
         if not row["retracted"]:
             bigger = row["value"] * 1.5 + 1
-            rows.append({**row, "value": _within(bigger if math.isfinite(bigger) else 1e308, *_bounds(row["indicator"]))})
+            bigger = bigger if math.isfinite(bigger) else 1e308
+            rows.append({**row, "value": _within(bigger, *_bounds(row["indicator"]))})
     return rows
 
 

@@ -8,10 +8,8 @@ import csv
 import io
 import json
 import os
-import tomllib
 
 import pytest
-
 from conftest import assert_clean_error, store_bytes, store_doc, write_file
 
 DES = "digital-economy-share"
@@ -33,7 +31,8 @@ def test_record_obs_status_any_case_stored_upper_and_normal_never_written(adm, d
     assert docs[0]["obs_status"] == "P"
     assert "obs_status" not in docs[1]
     # the same figure with the same status is unchanged; A and no status are the same thing
-    assert adm.ok("record", "VNM", DES, "2024", "18.3", "--source", "MIC", "--obs-status", "P").err.startswith("unchanged")
+    r = adm.ok("record", "VNM", DES, "2024", "18.3", "--source", "MIC", "--obs-status", "P")
+    assert r.err.startswith("unchanged")
     assert adm.ok("record", "THA", DES, "2024", "20.1", "--source", "NESDC").err.startswith("unchanged")
 
 
@@ -71,8 +70,8 @@ def test_obs_status_from_every_input_format(adm, data_dir, tmp_path, fmt):
         text = "\n".join(json.dumps(r) for r in rows)
     else:
         text = ("DATAFLOW,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS,SOURCE\n"
-                + "".join(f"ASEAN:ADM2030(1.0),{r['state']},{DES},2023,{r['value']},PT,{r['obs_status'].upper() or 'A'},"
-                          f"{r['source']}\n" for r in rows))
+                + "".join(f"ASEAN:ADM2030(1.0),{r['state']},{DES},2023,{r['value']},PT,"
+                          f"{r['obs_status'].upper() or 'A'},{r['source']}\n" for r in rows))
     f = write_file(tmp_path / f"in.{'csv' if fmt == 'sdmx-csv' else fmt}", text)
     adm.ok("record", "--file", f, "--input-format", fmt)
     assert [(e["state"], e.get("obs_status"), e["source"]) for e in store_doc(data_dir)] == [

@@ -234,7 +234,7 @@ def _table(name: str, text: str, delimiter: str, problems: Problems, *, upper: b
     return header, rows()
 
 
-def _parse_delimited(name: str, text: str, delimiter: str) -> tuple[list[Row], Problems]:
+def _parse_delimited(name: str, text: str, delimiter: str) -> tuple[Iterable[Row], Problems]:
     problems = Problems()
     header, data = _table(name, text, delimiter, problems, upper=False, expected=",".join(FIELDS))
     _check_header(name, header)
@@ -293,7 +293,7 @@ def _loads(text: str) -> Any:
     return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
 
 
-def _parse_json(name: str, text: str) -> tuple[list[Row], Problems]:
+def _parse_json(name: str, text: str) -> tuple[Iterable[Row], Problems]:
     try:
         doc = _loads(text)
     except json.JSONDecodeError as exc:
@@ -347,7 +347,7 @@ def _parse_jsonl(text: str) -> tuple[Iterator[Row], Problems]:
     return rows(), problems
 
 
-def _parse_sdmx(name: str, text: str) -> tuple[list[Row], Problems]:
+def _parse_sdmx(name: str, text: str) -> tuple[Iterable[Row], Problems]:
     problems = Problems()
     header, data = _table(name, text, ",", problems, upper=True, expected=",".join(SDMX_COLUMNS))
     for col in ("REF_AREA", "INDICATOR", "TIME_PERIOD", "OBS_VALUE"):

@@ -168,10 +168,10 @@ RECORDED, UNCHANGED, REVISED, RETRACTED = "recorded", "unchanged", "revised", "r
 
 
 class Outcome(NamedTuple):
-    """What became of one input row (``decide(..., listing=True)``): its index in the batch, what it
+    """What became of one input row (``decide(..., listing=True)``): its index ``row`` in the batch, what it
     comes to, and the entry in force it was compared with (None for a new figure)."""
 
-    index: int
+    row: int
     kind: str
     was: Observation | None
 

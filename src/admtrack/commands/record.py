@@ -109,7 +109,7 @@ class _Labels(Sequence[Place]):
     def __len__(self) -> int:
         return len(self.numbers)
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i):
         n = self.numbers[i]
         if n > 0:
             return Place(self.name, line=n)
@@ -251,8 +251,8 @@ def _refused(name: str, problems, d: Decision, batch: Checked) -> AdmError:
 
 def _list(d: Decision, batch: Checked) -> None:
     """--dry-run: one line per row, what it would come to."""
-    for outcome in sorted(d.outcomes or [], key=lambda o: o.index):
-        row = batch.rows[outcome.index]
+    for outcome in sorted(d.outcomes or [], key=lambda o: o.row):
+        row = batch.rows[outcome.row]
         what = f"{row.state} {row.indicator} {row.year}"
         if row.retracted:
             line = f"{outcome.kind} {what}" + (f" (was {_was(outcome.was)})" if outcome.was else "")
@@ -262,7 +262,7 @@ def _list(d: Decision, batch: Checked) -> None:
                 line += f" [{row.obs_status}]"
             if outcome.kind == "revised" or (outcome.kind == "recorded" and outcome.was is not None):
                 line += f" (was {_was(outcome.was)})"
-        _say(f"  {batch.places[outcome.index]}: {'would be ' if outcome.kind != 'unchanged' else ''}{line}")
+        _say(f"  {batch.places[outcome.row]}: {'would be ' if outcome.kind != 'unchanged' else ''}{line}")
 
 
 @dataclass

@@ -124,7 +124,7 @@ class View:
 
     def rows(self) -> list[Observation] | None:
         part = self.rows_part()
-        return None if part is None else _decode(part.data)
+        return None if part is None or part.data is None else _decode(part.data)
 
 
 class Rows:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from admtrack.errors import AdmError, Problem
 from admtrack.model import Key, Observation
@@ -252,7 +252,7 @@ class FolderLock:
         self.path = path
         self.timeout = timeout
         self._fds: list[int] = []
-        self._other = None
+        self._other: Any = None
 
     def __enter__(self) -> FolderLock:
         deadline = time.monotonic() + self.timeout
