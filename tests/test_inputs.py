@@ -299,7 +299,8 @@ def test_json_constants_and_shapes_are_refused():
     rows, problems = inputs.parse("f", json.dumps({"schema": "admtrack.observations/1", "observations": [
         {"state": "VNM", "indicator": "gdp", "year": 2024, "value": 1.0, "layer": "store", "recorded_at": None}]}),
         "json")
-    assert not problems and rows[0][1] == {"state": "VNM", "indicator": "gdp", "year": 2024, "value": 1.0}
+    assert not problems and rows[0][1] == {"state": "VNM", "indicator": "gdp", "year": 2024, "value": 1.0,
+                                           "layer": "store"}
 
 
 def test_malformed_csv_is_a_row_problem_with_its_line():

@@ -24,7 +24,7 @@ def rows_of(obs: list[dict], state: str, indicator: str, year: int) -> list[dict
 def test_record_new_observation(adm, data_dir):
     r = adm.ok("record", "VNM", DES, "2024", "18.3", "--source", "MIC", "--note", "provisional")
     assert r.out == ""
-    assert r.err.strip() == f"recorded VNM {DES} 2024 = 18.3"
+    assert r.err.strip() == f"recorded VNM {DES} 2024 = 18.3 (over the reference figure 13.17)"
     [o] = adm.observations()
     assert o["state"] == "VNM" and o["indicator"] == DES and o["year"] == 2024
     assert o["value"] == 18.3 and isinstance(o["value"], float)

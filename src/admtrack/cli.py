@@ -445,6 +445,7 @@ def record(
     to_year: Annotated[Optional[int], typer.Option("--to", metavar="YEAR", min=1990, max=2200, help="worldbank-csv / ilostat-csv: the last year to record (default: this year).")] = None,
     source: Annotated[Optional[str], typer.Option("--source", metavar="TEXT", help="Where the figure comes from (agency, series, release).")] = None,
     note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="A note (definition, caveat).")] = None,
+    obs_status: Annotated[Optional[str], typer.Option("--obs-status", metavar="CODE", help="SDMX observation status: A normal (default), B break in series, E estimated, F forecast, I imputed, P provisional, U low reliability.")] = None,
     revise: Annotated[bool, typer.Option("--revise", metavar="", help="Supersede a different figure already recorded.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", metavar="", help="Check and report, write nothing.")] = False,
 ) -> None:
@@ -459,8 +460,8 @@ def record(
     if file is not None:
         if any(x is not None for x in (state, indicator, year, value)):
             raise _usage("record: give either STATE INDICATOR YEAR VALUE or --file, not both")
-        if source is not None or note is not None:
-            raise _usage("record --file: --source and --note come from the file's columns")
+        if source is not None or note is not None or obs_status is not None:
+            raise _usage("record --file: --source, --note and --obs-status come from the file's columns")
         recording.record_file(ctx, file, input_format.value if input_format else None, revise=revise, dry_run=dry_run,
                               indicators=only, from_year=from_year, to_year=to_year)
         return
@@ -469,7 +470,8 @@ def record(
     missing = [n for n, v in (("STATE", state), ("INDICATOR", indicator), ("YEAR", year), ("VALUE", value)) if v is None]
     if missing:
         raise _usage(f"record: missing argument {missing[0]} (or use --file PATH)")
-    recording.record_one(ctx, state, indicator, year, value, source=source, note=note, revise=revise, dry_run=dry_run)
+    recording.record_one(ctx, state, indicator, year, value, source=source, note=note, revise=revise, dry_run=dry_run,
+                         obs_status=obs_status)
 
 
 @app.command()

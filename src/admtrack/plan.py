@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import resources
@@ -217,10 +218,27 @@ def bundled_text() -> str:
 
 
 def plan_path(data_dir: Path | None) -> Path:
+    """The data folder's ``targets.toml`` if there is one, else the bundled plan. Something in its place
+    that is not a readable file (a folder, a dangling symbolic link, a FIFO) is an error, never a silent
+    fall-back to the bundled plan."""
     if data_dir is not None:
         user = data_dir / "targets.toml"
-        if user.is_file():
+        try:
+            st = user.stat()
+        except FileNotFoundError:
+            if user.is_symlink():
+                raise AdmError(Problem(str(user), None, None,
+                                       f"is a symbolic link to {os.readlink(user)}, which does not exist; fix the "
+                                       "link, or remove it to use the bundled plan")) from None
+            return bundled_path()
+        except OSError as exc:
+            raise AdmError(Problem(str(user), None, None, f"cannot read: {exc.strerror or exc}")) from None
+        if stat.S_ISREG(st.st_mode):
             return user
+        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+        raise AdmError(Problem(str(user), None, None,
+                               f"is {kind}, not a plan file; move it away to use the bundled plan "
+                               "(`admtrack init` writes an editable copy)"))
     return bundled_path()
 
 

@@ -11,8 +11,8 @@ from typing import Any, NamedTuple
 
 from admtrack.errors import AdmError, Problem, where
 from admtrack.model import REGION, Key, Observation
-from admtrack.validate import (MIN_YEAR, FieldError, check_bounds, check_number, check_text, check_year,
-                               current_year, show_int)
+from admtrack.validate import (MIN_YEAR, OBS_STATUS, FieldError, check_bounds, check_number, check_obs_status,
+                               check_text, check_year, current_year, show_int)
 
 
 class Place(NamedTuple):
@@ -30,9 +30,14 @@ class Place(NamedTuple):
         return self.line if self.line is not None else (self.item or 0)
 
 
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no", ""})
+
+
 def check_row(plan, raw: Mapping[str, Any], *, max_year: int | None = None) -> Observation:
     """A clean Observation from raw fields (text or JSON values), or FieldError naming the first bad
-    field."""
+    field. A row of a history (``export --all-revisions``) may be a retraction: ``retracted`` true, a
+    ``reason``, and no value needed."""
     state_raw = raw.get("state")
     if state_raw is None or (isinstance(state_raw, str) and not state_raw.strip()):
         raise FieldError("state", "is required")
@@ -53,13 +58,38 @@ def check_row(plan, raw: Mapping[str, Any], *, max_year: int | None = None) -> O
     if "year" not in raw or raw.get("year") is None:
         raise FieldError("year", "is required")
     year = check_year(raw.get("year"), max_year=max_year)
-    if "value" not in raw or raw.get("value") is None:
-        raise FieldError("value", "is required")
-    value = check_number(raw.get("value"))
-    check_bounds(value, indicator.min, indicator.max, indicator.unit)
+    retracted = _flag(raw.get("retracted"))
+    value_raw = raw.get("value")
+    if retracted and (value_raw is None or (isinstance(value_raw, str) and not value_raw.strip())):
+        value = None
+    else:
+        if "value" not in raw or value_raw is None:
+            raise FieldError("value", "is required")
+        value = check_number(value_raw)
+        check_bounds(value, indicator.min, indicator.max, indicator.unit)
     source = check_text("source", raw.get("source"))
     note = check_text("note", raw.get("note"))
-    return Observation(state, indicator.id, year, value, source, note)
+    obs_status = check_obs_status(raw.get("obs_status"))
+    reason = None
+    if retracted:
+        reason = check_text("reason", raw.get("reason"), required=True)
+    return Observation(state, indicator.id, year, value, source, note, None, retracted, reason,
+                       obs_status=obs_status)
+
+
+def _flag(raw: Any) -> bool:
+    """``retracted``: true/false as JSON, or as text (true, false, 1, 0, yes, no, or empty)."""
+    if raw is None or raw is False:
+        return False
+    if raw is True:
+        return True
+    if isinstance(raw, str):
+        text = raw.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    raise FieldError("retracted", f"must be true or false, got {str(raw)[:20]!r}")
 
 
 def check_stored(plan, rows: Iterable[Observation], path: Path | str) -> list[Problem]:
@@ -79,6 +109,11 @@ def check_stored(plan, rows: Iterable[Observation], path: Path | str) -> list[Pr
             continue
         if not MIN_YEAR <= o.year <= top:
             out.append(Problem(name, o.line, "year", f"must be between {MIN_YEAR} and {top}, got {show_int(o.year)}"))
+        if o.obs_status is not None and o.obs_status not in OBS_STATUS:
+            try:
+                check_obs_status(o.obs_status)
+            except FieldError as exc:
+                out.append(Problem(name, o.line, exc.field, exc.reason))
         lo, hi, unit = b
         v = o.value
         if v is not None and ((lo is not None and v < lo) or (hi is not None and v > hi)):
@@ -89,62 +124,228 @@ def check_stored(plan, rows: Iterable[Observation], path: Path | str) -> list[Pr
     return out
 
 
+#: what makes two entries for one (state, indicator, year) the same figure (SPEC §2.2 "Idempotent")
+COMPARED = ("value", "source", "note", "obs_status", "retracted", "reason")
+
+
+def same(a: Observation, b: Observation) -> bool:
+    return (a.value, a.source, a.note, a.obs_status, a.retracted, a.reason) == \
+        (b.value, b.source, b.note, b.obs_status, b.retracted, b.reason)
+
+
+def differences(old: Observation, new: Observation) -> str:
+    """What differs between two entries for one key, each field as ``old → new`` (never ``x → x``)."""
+    parts = []
+    for name in COMPARED:
+        a, b = getattr(old, name), getattr(new, name)
+        if a == b:
+            continue
+        if name == "value":
+            sa, sb = show_number(a), show_number(b)
+            if sa == sb:  # equal to 15 digits: show every digit
+                sa, sb = repr(a), repr(b)
+            parts.append(f"value {sa} → {sb}")
+        elif name == "obs_status":
+            parts.append(f"obs_status {a or 'A'} → {b or 'A'}")
+        elif name == "retracted":
+            parts.append("a retraction → a figure" if a else "a figure → a retraction")
+        else:
+            parts.append(f"{name} {_quoted(a)} → {_quoted(b)}")
+    return "; ".join(parts) or "nothing"
+
+
+def show_number(v: float | None) -> str:
+    return "(none)" if v is None else f"{v:.15g}"
+
+
+def _quoted(text: str | None) -> str:
+    if text is None:
+        return "(none)"
+    return repr(text if len(text) <= 60 else text[:59] + "…")
+
+
+RECORDED, UNCHANGED, REVISED, RETRACTED = "recorded", "unchanged", "revised", "retracted"
+
+
+class Outcome(NamedTuple):
+    """What became of one input row (``decide(..., listing=True)``): its index ``row`` in the batch, what it
+    comes to, and the entry in force it was compared with (None for a new figure)."""
+
+    row: int
+    kind: str
+    was: Observation | None
+
+
 @dataclass
 class Decision:
-    """What recording a batch comes to: the entries to append and how many rows were which."""
+    """What recording a batch comes to: the entries to append and how many rows were which.
+    ``conflicts`` are (row index, message); a caller that finds any writes nothing. ``over_reference``
+    counts new figures recorded over a bundled reference figure."""
 
     append: list[Observation] = field(default_factory=list)
     recorded: int = 0
     unchanged: int = 0
     revised: int = 0
+    retracted: int = 0
+    over_reference: int = 0
+    conflicts: list[tuple[int, str]] = field(default_factory=list)
+    outcomes: list[Outcome] | None = None
+
+    def message(self) -> AdmError:
+        """The conflicts as one error (the caller has checked there are some)."""
+        lines = [text for _, text in sorted(self.conflicts, key=lambda c: c[0])]
+        if len(lines) == 1:
+            return AdmError(lines[0])
+        return AdmError(f"{len(lines)} conflicting rows, nothing recorded", details=lines)
 
 
 def decide(in_force: Callable[[Key], Observation | None], rows: Sequence[Observation], *, revise: bool,
-           recorded_at: str, places: Sequence[Place] | None = None) -> Decision:
-    """Classify each row against the entry in force for its key (``Loaded.in_force``); raise AdmError
-    listing the conflicts (nothing is written then)."""
-    seen: dict[Key, Observation] = {}
-    d = Decision()
-    conflicts: list[str] = []
+           recorded_at: str | None = None, places: Sequence[Place] | None = None,
+           entries: Callable[[], Iterable[Observation]] | None = None,
+           reference: Callable[[Key], Observation | None] | None = None,
+           store_name: str = "the store", listing: bool = False, strict: bool = True) -> Decision:
+    """Classify each row against the entry in force for its key (``Loaded.in_force``).
+
+    A row the same as the entry in force is unchanged; a new key (or one whose figure was retracted) is
+    recorded; anything else is a revision with ``revise`` and a conflict without it. Two rows for one key
+    in one input are a conflict unless they are the same. With ``entries`` (every stored entry, in file
+    order), the rows are a *history* (``export --all-revisions``): the rows for one key are its
+    successive entries, replayed after what the store already holds of that history (see
+    ``_decide_history``). Conflicts raise AdmError when ``strict``, else are left in the Decision.
+    Entries to append keep ``recorded_at`` None (the store stamps them) unless ``recorded_at`` is given.
+    """
+    d = Decision(outcomes=[] if listing else None)
+    if entries is not None:
+        _decide_history(d, in_force, rows, revise=revise, places=places, entries=entries, reference=reference,
+                        store_name=store_name)
+    else:
+        _decide_figures(d, in_force, rows, revise=revise, places=places, reference=reference,
+                        store_name=store_name)
+    if recorded_at is not None:
+        d.append = [o._replace(recorded_at=recorded_at) for o in d.append]
+    if strict and d.conflicts:
+        raise d.message()
+    return d
+
+
+def _at(places: Sequence[Place] | None, i: int) -> str:
+    return f"{places[i]}: " if places else ""
+
+
+def _stored(store_name: str, old: Observation) -> str:
+    return f"the stored entry ({where(store_name, old.line)})" if old.line else "the stored entry"
+
+
+def _note(d: Decision, i: int, kind: str, was: Observation | None) -> None:
+    if d.outcomes is not None:
+        d.outcomes.append(Outcome(i, kind, was))
+
+
+def _decide_figures(d: Decision, in_force, rows, *, revise, places, reference, store_name) -> None:
+    seen: dict[Key, int] = {}
     append = d.append.append
-
-    def at(i: int, row: Observation) -> str:
-        return f"{places[i]}: " if places else ""
-
     for i, row in enumerate(rows):
         key = (row.state, row.indicator, row.year)
-        prior = seen.get(key)
-        if prior is not None:
+        first = seen.get(key)
+        if first is not None:
+            prior = rows[first]
             # the same figure twice in one input: a repeat is harmless, a different one is an error
-            if (prior.value, prior.source, prior.note) == (row.value, row.source, row.note):
+            if same(prior, row):
                 d.unchanged += 1
-                continue
-            conflicts.append(f"{at(i, row)}{_what(row)}: given twice in this input with different values")
+                _note(d, i, UNCHANGED, prior)
+            else:
+                other = f"{places[first]}" if places else f"row {first + 1}"
+                if places and places[first].path == places[i].path:
+                    p = places[first]
+                    other = f"item {p.item}" if p.item is not None else f"line {p.line}"
+                d.conflicts.append((i, f"{_at(places, i)}{_what(row)}: given twice in this input, differing "
+                                       f"from {other}: {differences(prior, row)}"))
             continue
-        seen[key] = row
+        seen[key] = i
         old = in_force(key)
-        if old is None or old.retracted:
-            append(row._replace(recorded_at=recorded_at))
+        if row.retracted:
+            if old is not None and old.retracted and same(old, row):
+                d.unchanged += 1
+                _note(d, i, UNCHANGED, old)
+            else:
+                append(row)
+                d.retracted += 1
+                _note(d, i, RETRACTED, old)
+        elif old is None or old.retracted:
+            append(row)
             d.recorded += 1
-        elif (old.value, old.source, old.note) == (row.value, row.source, row.note):
+            if old is None and reference is not None and reference(key) is not None:
+                d.over_reference += 1
+            _note(d, i, RECORDED, old)
+        elif same(old, row):
             d.unchanged += 1
+            _note(d, i, UNCHANGED, old)
         elif revise:
-            append(row._replace(recorded_at=recorded_at))
+            append(row)
             d.revised += 1
+            _note(d, i, REVISED, old)
         else:
-            diff = [name for name, a, b in (("value", old.value, row.value), ("source", old.source, row.source),
-                                            ("note", old.note, row.note)) if a != b]
-            conflicts.append(f"{at(i, row)}{_what(row)}: already recorded with a different {' and '.join(diff)} "
-                             f"({_fmt(old.value)} → {_fmt(row.value)}); use --revise to supersede it")
-    if conflicts:
-        head = conflicts[0] if len(conflicts) == 1 else f"{len(conflicts)} conflicting rows, nothing recorded"
-        raise AdmError(head, details=conflicts if len(conflicts) > 1 else [])
-    return d
+            d.conflicts.append((i, f"{_at(places, i)}{_what(row)}: differs from {_stored(store_name, old)}: "
+                                   f"{differences(old, row)}; use --revise to supersede it"))
+
+
+def _decide_history(d: Decision, in_force, rows, *, revise, places, entries, reference, store_name) -> None:
+    """Rows of a history: for each key, the store's entries E and the input's entries R (in order).
+    What E and R share from the start is unchanged; if R goes on, its remaining entries are appended —
+    without ``--revise`` only when the store holds nothing for that key (else a conflict)."""
+    by_key: dict[Key, list[int]] = {}
+    for i, row in enumerate(rows):
+        by_key.setdefault((row.state, row.indicator, row.year), []).append(i)
+    stored: dict[Key, list[Observation]] = {}
+    for o in entries():
+        k = (o.state, o.indicator, o.year)
+        if k in by_key:
+            stored.setdefault(k, []).append(o)
+    take = bytearray(len(rows))  # 1: append this row
+    for key, idx in by_key.items():
+        have = stored.get(key, [])
+        p = 0
+        while p < len(idx) and p < len(have) and same(have[p], rows[idx[p]]):
+            p += 1
+        for pos, j in enumerate(idx[:p]):
+            d.unchanged += 1
+            _note(d, j, UNCHANGED, have[pos])
+        if p == len(idx):
+            continue
+        if have and not revise:
+            i = idx[p]
+            if p < len(have):
+                why = (f"differs from {_stored(store_name, have[p])}, entry {p + 1} of this figure's stored "
+                       f"history: {differences(have[p], rows[i])}")
+            else:
+                why = (f"the store holds the first {p} entr{'y' if p == 1 else 'ies'} of this history; this "
+                       f"input adds {len(idx) - p} more")
+            d.conflicts.append((i, f"{_at(places, i)}{_what(rows[i])}: {why}; use --revise to append "
+                                   "this input's entries from there"))
+            continue
+        for j in idx[p:]:
+            take[j] = 1
+    previous: dict[Key, Observation | None] = {}
+    for i, row in enumerate(rows):
+        if not take[i]:
+            continue
+        key = (row.state, row.indicator, row.year)
+        was = previous[key] if key in previous else in_force(key)
+        d.append.append(row)
+        if row.retracted:
+            d.retracted += 1
+            kind = RETRACTED
+        elif was is None or was.retracted:
+            d.recorded += 1
+            kind = RECORDED
+            if was is None and reference is not None and reference(key) is not None:
+                d.over_reference += 1
+        else:
+            d.revised += 1
+            kind = REVISED
+        _note(d, i, kind, was)
+        previous[key] = row
 
 
 def _what(row: Observation) -> str:
     return f"{row.state} {row.indicator} {row.year}"
-
-
-def _fmt(v: float | None) -> str:
-    return "—" if v is None else f"{v:g}"

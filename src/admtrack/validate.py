@@ -103,6 +103,27 @@ def check_text(field: str, raw: object, *, required: bool = False) -> str | None
     return raw
 
 
+#: SDMX CL_OBS_STATUS (SPEC §8): the codes admtrack accepts, and what each means. ``A`` is the default
+#: and is never written to the store.
+OBS_STATUS = {"A": "normal", "B": "break in series", "E": "estimated", "F": "forecast", "I": "imputed",
+              "P": "provisional", "U": "low reliability"}
+
+
+def check_obs_status(raw: object) -> str | None:
+    """An SDMX CL_OBS_STATUS code, any case; None for ``A`` (normal) or no code."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise FieldError("obs_status", f"must be a code (text), got {type(raw).__name__}")
+    code = raw.strip().upper()
+    if not code or code == "A":
+        return None
+    if code not in OBS_STATUS:
+        valid = ", ".join(f"{c} ({what})" for c, what in OBS_STATUS.items())
+        raise FieldError("obs_status", f"unknown code {_short(raw.strip())!r}; one of {valid}")
+    return code
+
+
 def show_int(n: int) -> str:
     """An integer for a message: a huge one (str() fails beyond 4,300 digits) by its size."""
     if -10**18 < n < 10**18:

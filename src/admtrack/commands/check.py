@@ -19,8 +19,11 @@ def run(data_dir: Path | None, *, no_reference: bool) -> tuple[list[str], list[P
     folder = resolve_data_dir(data_dir)
     ok: list[str] = []
     problems: list[Problem] = []
-    ppath = plan_path(folder)
-    result = check_plan_file(ppath)
+    try:
+        ppath = plan_path(folder)
+        result = check_plan_file(ppath)
+    except AdmError as exc:  # something in the place of targets.toml: the store is still read
+        ppath, result = None, [Problem(None, None, None, exc.message)]
     plan = result if isinstance(result, Plan) else None
     if plan is not None:
         ok.append(f"ok  {ppath}: {len(plan.targets)} targets, {len(plan.indicators)} indicators, "
@@ -60,7 +63,7 @@ def run(data_dir: Path | None, *, no_reference: bool) -> tuple[list[str], list[P
 
 def check_reference(plan: Plan, refs: list[Observation], rpath: Path) -> list[Problem]:
     """The plan's checks on the bundled figures (a user plan may drop states or indicators)."""
-    from admtrack.validate import FieldError, check_bounds, check_text
+    from admtrack.validate import FieldError, check_bounds, check_obs_status, check_text
 
     out: list[Problem] = []
     codes = set(plan.state_codes) | {REGION}
@@ -79,6 +82,7 @@ def check_reference(plan: Plan, refs: list[Observation], rpath: Path) -> list[Pr
             check_bounds(e.value, ind.min, ind.max, ind.unit)  # type: ignore[arg-type]
             check_text("source", e.source, required=True)
             check_text("note", e.note)
+            check_obs_status(e.obs_status)
         except FieldError as exc:
             out.append(problem(exc.field, exc.reason))
     return out

@@ -50,17 +50,17 @@ def run(ctx, source: str, *, indicators: list[str] | None, states: list[str] | N
     with _progress_bar(agency.AGENCY, len(wanted)) as progress:
         got = agency.fetch(plan.indicators, wanted, codes, lo, hi, progress=progress, **_http_settings())
     try:
-        batch = record_rows(ctx, agency.AGENCY, got.rows, revise=revise, dry_run=dry_run, place=_place,
-                            adjust=same_release, detail=True)
+        d, batch = record_rows(ctx, agency.AGENCY, got.rows, revise=revise, dry_run=dry_run, place=_place,
+                               adjust=same_release, listing=True)
     except AdmError as exc:
         if len(exc.details) == 1:  # one bad figure: one line
             raise AdmError(f"{exc.details[0]} (nothing recorded)") from None
         raise
-    d = batch.decision
-    for row, was in zip(batch.append, batch.was):
-        if dry_run:
+    for outcome in d.outcomes or []:
+        row, was = batch.rows[outcome.row], outcome.was
+        if dry_run and outcome.kind in ("recorded", "revised"):
             _say(_change(row, was, "would record", "would revise"))
-        elif was is not None and not was.retracted:
+        elif outcome.kind == "revised":
             _say(_change(row, was, "recorded", "revised"))
     prefix = "dry run: would have " if dry_run else ""
     series = ", ".join(sorted({_series(plan.indicators[i], source) for i in wanted}))

@@ -39,52 +39,93 @@ class OneRecorded:
         return self.decision.append
 
 
-def record_one(ctx, state, indicator, year, value, *, source, note, revise: bool, dry_run: bool) -> None:
+def _reference(ctx):
+    """The bundled figure for a key (None without one, or with --no-reference)."""
+    layer = {e.key: e for e in ctx.reference}
+    return layer.get
+
+
+def _warn(text: str) -> None:
+    _say(f"admtrack: warning: {text}")
+
+
+def record_one(ctx, state, indicator, year, value, *, source, note, revise: bool, dry_run: bool,
+               obs_status: str | None = None) -> None:
     plan = ctx.plan
     try:
         row = check_row(plan, {"state": state, "indicator": indicator, "year": year, "value": value,
-                               "source": source, "note": note})
+                               "source": source, "note": note, "obs_status": obs_status})
     except FieldError as exc:
         raise AdmError(f"{exc.field}: {exc.reason}") from None
+    reference = _reference(ctx)(row.key)
 
     def choose(loaded: Loaded) -> OneRecorded:
         _checked(ctx, loaded)
-        return OneRecorded(decide(loaded.in_force, [row], revise=revise, recorded_at=now_utc()),
+        return OneRecorded(decide(loaded.in_force, [row], revise=revise, store_name=str(ctx.store.path)),
                            loaded.in_force(row.key))
 
     done = ctx.store.transact(choose, dry_run=dry_run, verdict=plan.fingerprint)
     d = done.decision
     what = f"{row.state} {row.indicator} {row.year} = {_num(row.value)}"
+    if row.obs_status:
+        what += f" [{row.obs_status}]"
     prefix = "dry run: would have " if dry_run else ""
     if d.revised:
-        _say(f"{prefix}revised {what} (was {_num(done.was.value if done.was else None)})")
+        _say(f"{prefix}revised {what} (was {_was(done.was)})")
     elif d.recorded:
-        _say(f"{prefix}recorded {what}")
+        over = f" (over the reference figure {_num(reference.value)})" if reference and done.was is None else ""
+        _say(f"{prefix}recorded {what}{over}")
     else:
         _say(f"unchanged {what} (already recorded)")
+    if (d.revised or d.recorded) and row.source is None:
+        _warn("recorded without a source: every figure should say where it comes from (--source TEXT)")
+
+
+def _was(old: Observation | None) -> str:
+    if old is None:
+        return "—"
+    text = _num(old.value)
+    return text + (f" [{old.obs_status}]" if old.obs_status else "")
+
+
+class _Labels(Sequence[Place]):
+    """The place of each checked row, kept small (a million rows): "line N" / "item N" as one signed
+    integer (items negative), any other label as itself."""
+
+    def __init__(self, name: str, place: Callable[[str, str], Place] | None = None) -> None:
+        from array import array
+
+        self.name = name
+        self.place = place or _place
+        self.numbers = array("q")
+        self.other: dict[int, str] = {}
+
+    def add(self, label: str) -> None:
+        kind, _, n = label.partition(" ")
+        if n.isdigit() and kind in ("line", "item") and len(n) < 18:
+            self.numbers.append(int(n) if kind == "line" else -int(n))
+        else:
+            self.other[len(self.numbers)] = label
+            self.numbers.append(0)
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __getitem__(self, i):
+        n = self.numbers[i]
+        if n > 0:
+            return Place(self.name, line=n)
+        if n < 0:
+            return Place(self.name, item=-n)
+        return self.place(self.name, self.other.get(i, ""))
 
 
 def _place(name: str, label: str) -> Place:
-    """The reader's label ("line 4", "item 2", "line 7, 2023") as data."""
+    """The reader's label ("line 4", "item 2", "line 7, 2023" in an agency's bulk file) as data."""
     kind, _, n = label.partition(" ")
     n = n.split(",", 1)[0]
     number = int(n) if n.isdigit() else None
     return Place(name, item=number) if kind == "item" else Place(name, line=number)
-
-
-class _Places(Sequence[Place]):
-    """The place of each row, made when a message needs it."""
-
-    def __init__(self, name: str, labels: list[str], place=_place) -> None:
-        self.name = name
-        self.labels = labels
-        self.place = place
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, i):  # type: ignore[override]
-        return self.place(self.name, self.labels[i])
 
 
 def _by_place(problem: tuple[Place, str, str]) -> int:
@@ -93,16 +134,57 @@ def _by_place(problem: tuple[Place, str, str]) -> int:
 
 
 @dataclass
-class Batch:
-    """What recording a batch came to: the decision, and (``detail=True``) the entry each appended row
-    supersedes (None for a new figure), in the order of ``decision.append``."""
+class Checked:
+    """An input's rows, checked: the clean ones (and where each came from), the bad ones, and what was
+    left out. ``history``: the input carries a ``retracted`` column (an ``export --all-revisions``), so
+    that its rows are replayed as a history."""
 
-    decision: Decision
-    was: list[Observation | None] = field(default_factory=list)
+    rows: list[Observation]
+    places: _Labels
+    problems: list[tuple[Place, str, str]]
+    reference_rows: int = 0
+    history: bool = False
+    unsourced: int = 0
 
-    @property
-    def append(self) -> list[Observation]:
-        return self.decision.append
+
+def check_input(ctx, name: str, rows, bad, place: Callable[[str, str], Place] | None = None) -> Checked:
+    """Check each ``(label, fields)`` row against the plan as it comes (a row's raw fields are dropped
+    once checked, so a big input is held once, as Observations). Rows of the bundled reference layer
+    (``layer = reference`` in an export) are counted, not recorded."""
+    from admtrack.validate import current_year
+
+    plan = ctx.plan
+    clean: list[Observation] = []
+    keep = clean.append
+    place = place or _place
+    places = _Labels(name, place)
+    problems: list[tuple[Place, str, str]] = []
+    top = current_year()
+    shared: dict[str, str] = {}  # one copy of each source and note text, however many rows repeat it
+    out = Checked(clean, places, problems)
+    for label, fields in rows:
+        layer = fields.pop("layer", None)
+        if "retracted" in fields:
+            out.history = True
+        if isinstance(layer, str) and layer.strip().lower() == "reference":
+            out.reference_rows += 1
+            continue
+        if layer not in (None, "") and not (isinstance(layer, str) and layer.strip().lower() == "store"):
+            problems.append((place(name, label), "layer", f"must be store or reference, got {str(layer)[:20]!r}"))
+            continue
+        for key in ("source", "note"):
+            text = fields.get(key)
+            if type(text) is str:
+                fields[key] = shared.setdefault(text, text)
+        try:
+            row = check_row(plan, fields, max_year=top)
+        except FieldError as exc:
+            problems.append((place(name, label), exc.field, exc.reason))
+            continue
+        keep(row)
+        places.add(label)
+    problems += [(place(name, label), fld, why) for label, fld, why in bad]
+    return out
 
 
 #: adjust(row, entry in force) -> the row to decide with (``same_release``: the stored source when only
@@ -111,49 +193,41 @@ Adjust = Callable[[Observation, Observation], Observation]
 
 
 def record_rows(ctx, name: str, rows: Iterable[tuple[str, dict]], *, revise: bool, dry_run: bool,
-                bad: Iterable[tuple[str, str, str]] = (), place=_place, adjust: Adjust | None = None,
-                detail: bool = False) -> Batch:
-    """Record ``(label, fields)`` rows all or nothing (SPEC §3, §9): check every row against the plan
-    (``rules.check_row``), then — inside the store's transaction — decide each against the entry in force
-    (``rules.decide``: recorded, unchanged, revised, or a conflict without ``revise``). Any bad row or
-    conflict raises AdmError listing them, and nothing is written. Shared by ``record --file`` (every
-    format) and ``fetch``. ``bad``: problems the reader found, ``(label, field, reason)``; ``place``: a
-    label → ``Place`` for messages. A list of ``rows`` is emptied once checked (a million raw rows need
-    not stay in memory while the store is read)."""
-    from admtrack.validate import current_year
+                bad: Iterable[tuple[str, str, str]] = (), place: Callable[[str, str], Place] | None = None,
+                adjust: Adjust | None = None, listing: bool = False) -> tuple[Decision, Checked]:
+    """Record ``(label, fields)`` rows all or nothing (SPEC §3, §9): check every row against the plan as it
+    comes (``check_input``), then — inside the store's transaction — decide each against the entry in force
+    (``rules.decide``: recorded, unchanged, revised, retracted, or a conflict without ``revise``). Bad rows
+    and conflicts are listed together, in file order, and nothing is written. Shared by ``record --file``
+    (every format) and ``fetch``. ``listing``: keep what became of each row (``Decision.outcomes``)."""
+    batch = check_input(ctx, name, rows, bad, place)
+    reference = _reference(ctx)
+    store_name = str(ctx.store.path)
+    problems = batch.problems
 
-    plan = ctx.plan
-    clean: list[Observation] = []
-    labels: list[str] = []
-    problems = [(place(name, label), fld, why) for label, fld, why in bad]
-    top = current_year()
-    for label, fields in rows:
-        try:
-            clean.append(check_row(plan, fields, max_year=top))
-            labels.append(label)
-        except FieldError as exc:
-            problems.append((place(name, label), exc.field, exc.reason))
-    if isinstance(rows, list):
-        rows.clear()
-    places = _Places(name, labels, place)
-    if problems:
-        problems.sort(key=_by_place)
-        detail_lines = [f"{where}: {fld}: {why}" for where, fld, why in problems]
-        raise AdmError(f"{name}: {len(problems)} bad row(s), nothing recorded", details=detail_lines)
-
-    def choose(loaded: Loaded) -> Batch:
+    def choose(loaded: Loaded) -> Decision:
         _checked(ctx, loaded)
-        batch = clean
+        todo = batch.rows
         if adjust is not None:
-            batch = []
-            for row in clean:
-                old = loaded.in_force(row.key)
-                batch.append(row if old is None or old.retracted else adjust(row, old))
-        d = decide(loaded.in_force, batch, revise=revise, recorded_at=now_utc(), places=places)
-        was = [loaded.in_force(o.key) for o in d.append] if detail else []
-        return Batch(d, was)
+            todo = [row if (old := loaded.in_force(row.key)) is None or old.retracted else adjust(row, old)
+                    for row in batch.rows]
+        d = decide(loaded.in_force, todo, revise=revise, places=batch.places, reference=reference,
+                   entries=(lambda: loaded.rows) if batch.history else None, store_name=store_name,
+                   listing=listing, strict=False)
+        if d.conflicts or problems:
+            raise _refused(name, problems, d, batch)
+        return d
 
-    return ctx.store.transact(choose, dry_run=dry_run, verdict=plan.fingerprint)
+    if problems:
+        # still compare with the store, to list the conflicts in the same run (without the lock: nothing
+        # will be written); a store that cannot be read leaves the bad rows to say
+        try:
+            loaded = ctx.store.load()
+            _checked(ctx, loaded)
+        except AdmError:
+            loaded = Loaded(rows=[], current={})
+        choose(loaded)
+    return ctx.store.transact(choose, dry_run=dry_run, verdict=ctx.plan.fingerprint), batch
 
 
 def record_file(ctx, path: str, input_format: str | None, *, revise: bool, dry_run: bool,
@@ -165,6 +239,7 @@ def record_file(ctx, path: str, input_format: str | None, *, revise: bool, dry_r
     text = inputs.decode(name, data)
     del data
     fmt = inputs.detect_format(path, text, input_format)
+    got = None
     if fmt in inputs.BULK_FORMATS:
         got = read_bulk(ctx, name, text, fmt, indicators, from_year, to_year)
         rows, bad, adjust = got.rows, [], same_release
@@ -174,14 +249,31 @@ def record_file(ctx, path: str, input_format: str | None, *, revise: bool, dry_r
 
             raise UsageError(f"--indicator, --from and --to select from an agency's bulk file "
                              f"(--input-format {' or '.join(inputs.BULK_FORMATS)}), not from a {fmt} file")
-        rows, bad = inputs.parse(name, text, fmt)
-        got, adjust = None, None
-    del text
-    d = record_rows(ctx, name, rows, revise=revise, dry_run=dry_run, bad=bad, adjust=adjust).decision
+        rows, bad = inputs.parse(name, text, fmt, lazy=True)
+        adjust = None
+    del text  # the readers hold it while they run, not longer
+    d, batch = record_rows(ctx, name, rows, revise=revise, dry_run=dry_run, bad=bad, adjust=adjust,
+                           listing=dry_run)
+    del rows
+    if dry_run:
+        _list(d, batch)
     prefix = "dry run: would have " if dry_run else ""
-    _say(f"{prefix}recorded {d.recorded}, unchanged {d.unchanged}, revised {d.revised} ({name}, {fmt})")
+    counts = f"recorded {d.recorded}, unchanged {d.unchanged}, revised {d.revised}"
+    if d.retracted:
+        counts += f", retracted {d.retracted}"
+    _say(f"{prefix}{counts} ({name}, {fmt})")
+    if d.over_reference:
+        _say(f"{d.over_reference} of the recorded figure(s) stand over a bundled reference figure "
+             "(see `admtrack history`)")
+    if batch.reference_rows:
+        _say(f"skipped {batch.reference_rows} row(s) of the bundled reference layer (layer = reference): "
+             "they ship with admtrack and are not recorded")
     if got is not None:
         say_left_out(got)
+    unsourced = sum(1 for o in d.append if o.source is None and not o.retracted)
+    if unsourced:
+        _warn(f"{unsourced} figure(s) {'would be ' if dry_run else ''}recorded without a source: every figure "
+              "should say where it comes from (add a source column)")
 
 
 def read_bulk(ctx, name: str, text: str, fmt: str, indicators: list[str] | None, from_year: int | None,
@@ -222,6 +314,35 @@ def same_release(row: Observation, old: Observation) -> Observation:
     if _DATED.sub("", row.source) == _DATED.sub("", old.source):
         return row._replace(source=old.source)
     return row
+
+
+def _refused(name: str, problems, d: Decision, batch: Checked) -> AdmError:
+    """One error listing the bad rows and the conflicts of a batch, in file order."""
+    listed = [(place.order, f"{place}: {fld}: {why}") for place, fld, why in problems]
+    listed += [(batch.places[i].order, text) for i, text in d.conflicts]
+    listed.sort(key=lambda item: item[0])
+    parts = []
+    if problems:
+        parts.append(f"{len(problems)} bad row(s)")
+    if d.conflicts:
+        parts.append(f"{len(d.conflicts)} conflict(s)")
+    return AdmError(f"{name}: {' and '.join(parts)}, nothing recorded", details=[text for _, text in listed])
+
+
+def _list(d: Decision, batch: Checked) -> None:
+    """--dry-run: one line per row, what it would come to."""
+    for outcome in sorted(d.outcomes or [], key=lambda o: o.row):
+        row = batch.rows[outcome.row]
+        what = f"{row.state} {row.indicator} {row.year}"
+        if row.retracted:
+            line = f"{outcome.kind} {what}" + (f" (was {_was(outcome.was)})" if outcome.was else "")
+        else:
+            line = f"{outcome.kind} {what} = {_num(row.value)}"
+            if row.obs_status:
+                line += f" [{row.obs_status}]"
+            if outcome.kind == "revised" or (outcome.kind == "recorded" and outcome.was is not None):
+                line += f" (was {_was(outcome.was)})"
+        _say(f"  {batch.places[outcome.row]}: {'would be ' if outcome.kind != 'unchanged' else ''}{line}")
 
 
 @dataclass

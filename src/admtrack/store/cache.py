@@ -9,7 +9,7 @@ truth. One JSON document laid out so that its parts can be read, and rows append
 The head announces the size and BLAKE2 hash of each part: a cache of any other size is not read at all
 (a FIFO, a huge junk file), and a part whose bytes do not hash to what the head says (a hand edit, a
 damaged disk) is not believed: the store is parsed instead. An entry is the first ``STORED`` fields of
-an ``Observation`` as a JSON array.
+an ``Observation`` as a JSON array, then its ``obs_status`` when it has one.
 """
 
 from __future__ import annotations
@@ -18,14 +18,19 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 
 from admtrack.model import Observation
 from admtrack.store.fs import NotRegular, atomic_write
 
-VERSION = 3
-STORED = 10  # state … line: the fields of an Observation the store knows
+VERSION = 4
+STORED = 10  # state … line: the fields of an Observation the store knows (and obs_status, when set)
 _TAIL = [Observation._field_defaults[f] for f in Observation._fields[STORED:]]
+_STATUS = Observation._fields.index("obs_status")
+_LAYER = Observation._field_defaults["layer"]
+_RELEASED = Observation._field_defaults["released"]
 _new = tuple.__new__
 
 _HEAD = b'{"head":'
@@ -37,9 +42,17 @@ _MAX_HEAD = 1 << 16
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
+def _entry(o) -> tuple:
+    if len(o) <= STORED + 1:  # already as the cache keeps it (``numbered``)
+        return o
+    status = o[_STATUS]
+    return o[:STORED] if status is None else (*o[:STORED], status)
+
+
 def encode(rows) -> bytes:
-    """A JSON array of entries, each the first STORED fields of an Observation (or such a tuple)."""
-    return _ENCODER.encode([o[:STORED] for o in rows]).encode("utf-8")
+    """A JSON array of entries, each the first STORED fields of an Observation (or such a tuple), then
+    its obs_status if it has one."""
+    return _ENCODER.encode([_entry(o) for o in rows]).encode("utf-8")
 
 
 def digest(data: bytes) -> str:
@@ -51,10 +64,11 @@ def _decode(data: bytes) -> list[Observation] | None:
         rows = json.loads(data)
     except (ValueError, RecursionError):
         return None
-    if type(rows) is not list or not all(type(r) is list and len(r) == STORED for r in rows):
+    if type(rows) is not list or not all(type(r) is list and STORED <= len(r) <= STORED + 1 for r in rows):
         return None
     tail = _TAIL
-    return [_new(Observation, r + tail) for r in rows]
+    return [_new(Observation, r + tail if len(r) == STORED else r[:STORED] + [_LAYER, r[STORED], _RELEASED])
+            for r in rows]
 
 
 class View:
@@ -110,7 +124,7 @@ class View:
 
     def rows(self) -> list[Observation] | None:
         part = self.rows_part()
-        return None if part is None else _decode(part.data)
+        return None if part is None or part.data is None else _decode(part.data)
 
 
 class Rows:
@@ -132,12 +146,22 @@ class Rows:
         data = encode(rows)
         return cls([memoryview(data)[:-1]], empty=not rows, data=data)
 
-    def extended(self, new: list) -> Rows:
-        """These rows and then ``new`` (Observations, or tuples from ``numbered``)."""
-        if not new:
+    def extended(self, new: Iterable, *, size: int = 4096) -> Rows:
+        """These rows and then ``new`` (Observations, or tuples from ``numbered``), encoded ``size`` at a
+        time (a million new entries are never one string)."""
+        add: list = []
+        empty = self.empty
+        it = iter(new)
+        while True:
+            batch = list(islice(it, size))
+            if not batch:
+                break
+            if not empty:
+                add.append(b",")
+            add.append(memoryview(encode(batch))[1:-1])
+            empty = False
+        if not add:
             return self
-        items = memoryview(encode(new))[1:-1]
-        add = [items] if self.empty else [b",", items]
         hasher = self.hasher.copy()
         for p in add:
             hasher.update(p)
@@ -194,19 +218,24 @@ class Cache:
         cur = encode(current)
         head = {"v": VERSION, "key": key, "verdict": verdict, "canonical": canonical,
                 "current": [len(cur), digest(cur)], "rows": [rows.size(), rows.digest()]}
-        data = b"".join((_HEAD, json.dumps(head, separators=(",", ":")).encode("ascii"), _CURRENT, cur, _ROWS,
-                         *rows.parts, b"]", _END))
+        data = [_HEAD, json.dumps(head, separators=(",", ":")).encode("ascii"), _CURRENT, cur, _ROWS,
+                *rows.parts, b"]", _END]
         try:
             atomic_write(self.path, data, durable=False)
         except OSError:
             pass
 
 
-def numbered(entries: list[Observation], lines: list[int]) -> list[tuple]:
-    """Entries as the cache keeps them, with the lines they were written at (cheaper than building new
-    Observations: a big ``record --file`` appends 100,000 of them)."""
-    return [e[:_LINE] + (line,) for e, line in zip(entries, lines)]
+def numbered(entries: Iterable[Observation], lines: Iterable[int], stamp: str | None = None) -> Iterator[tuple]:
+    """Entries as the cache keeps them, with the lines they were written at and (when they have none)
+    ``stamp`` as their recorded_at (cheaper than building new Observations: a big ``record --file``
+    appends 100,000 of them), one at a time."""
+    for e, line in zip(entries, lines):
+        head = e[:_LINE] if e[_RECORDED] or stamp is None else e[:_RECORDED] + (stamp,) + e[_RECORDED + 1:_LINE]
+        status = e[_STATUS]
+        yield head + (line,) if status is None else head + (line, status)
 
 
 _LINE = Observation._fields.index("line")
+_RECORDED = Observation._fields.index("recorded_at")
 assert _LINE == STORED - 1

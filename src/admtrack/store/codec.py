@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from math import isfinite
@@ -25,9 +26,21 @@ HEADER = (
 )
 
 #: the keys an [[observation]] table may hold
-KEYS = frozenset({"state", "indicator", "year", "value", "source", "note", "recorded_at", "retracted", "reason"})
+KEYS = frozenset({"state", "indicator", "year", "value", "source", "note", "obs_status", "recorded_at", "retracted",
+                  "reason"})
 
 _TAIL = tuple(Observation._field_defaults[f] for f in Observation._fields[10:])  # layer, obs_status, released
+_LAYER = Observation._field_defaults["layer"]
+_RELEASED = Observation._field_defaults["released"]
+
+
+def status_code(raw: str | None) -> str | None:
+    """A stored obs_status as the model holds it: upper case, and None for ``A`` (normal, the default).
+    Whether it is a known code is the plan-side checks' business (``rules.check_stored``)."""
+    if raw is None:
+        return None
+    code = raw.strip().upper()
+    return None if code in ("", "A") else code
 _new = tuple.__new__
 
 
@@ -115,6 +128,10 @@ def _entry(item: dict, line: int | None) -> Observation:
         value = check_number(raw)
     source = check_text("source", item.get("source"))
     note = check_text("note", item.get("note"))
+    status = item.get("obs_status")
+    if status is not None and not isinstance(status, str):
+        raise FieldError("obs_status", "must be a code in quotes, e.g. \"E\"")
+    status = status_code(check_text("obs_status", status))
     reason = check_text("reason", item.get("reason"))
     rec = item.get("recorded_at")
     if isinstance(rec, datetime):
@@ -129,7 +146,7 @@ def _entry(item: dict, line: int | None) -> Observation:
                                         "(a hand edit, or a damaged file?)")
     else:
         raise FieldError("recorded_at", "must be a timestamp")
-    return Observation(state, ind, year, value, source, note, rec, retracted, reason, line)
+    return Observation(state, ind, year, value, source, note, rec, retracted, reason, line, obs_status=status)
 
 
 def iso_utc(dt: datetime) -> str:
@@ -169,6 +186,7 @@ _ENTRY = re.compile(
     rf"(?:value = {_NUM}\n)?"
     rf"(?:source = ({_STR})\n)?"
     rf"(?:note = ({_STR})\n)?"
+    rf"(?:obs_status = {_CODE}\n)?"
     rf"(?:(retracted = true\n)(?:reason = ({_STR})\n)?)?"
     rf"recorded_at = {_DT}\n"
     r"\n*+",
@@ -193,7 +211,7 @@ def read_fast(text: str) -> list[Observation] | None:
         for m in _ENTRY.finditer(text, pos):
             if m.start() != pos:
                 return None
-            state, ind, year, value, source, note, retracted, reason, rec = m.groups()
+            state, ind, year, value, source, note, status, retracted, reason, rec = m.groups()
             if value is not None:
                 value = 0.0 if value == "-0" else float(value)  # TOML's integer -0 is 0
                 if not isfinite(value):
@@ -205,8 +223,12 @@ def read_fast(text: str) -> list[Observation] | None:
                     datetime.fromisoformat(rec)
                 except ValueError:
                     return None
+            if status is None:
+                tail = _TAIL
+            else:
+                tail = (_LAYER, status_code(status), _RELEASED)
             append(_new(Observation, (state, ind, int(year), value, _text(source), _text(note), rec,
-                                      retracted is not None, _text(reason), line) + _TAIL))
+                                      retracted is not None, _text(reason), line) + tail))
             line += count("\n", pos, m.end())
             pos = m.end()
     except _Refused:
@@ -236,10 +258,20 @@ def toml_str(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
-def serialise(entries: Iterable[Observation], first_line: int) -> tuple[str, list[int]]:
-    """TOML text for new entries (each preceded by a blank line) and the line of each header."""
+def serialise(entries: Iterable[Observation], first_line: int, stamp: str | None = None) -> tuple[str, list[int]]:
+    """TOML text for new entries (each preceded by a blank line) and the line of each header; an entry
+    without a recorded_at gets ``stamp``."""
+    chunks, lines = serialise_chunks(entries, first_line, stamp)
+    return b"".join(chunks).decode("utf-8"), list(lines)
+
+
+def serialise_chunks(entries: Iterable[Observation], first_line: int, stamp: str | None = None,
+                     *, size: int = 4096) -> tuple[list[bytes], array]:
+    """``serialise`` as UTF-8 chunks of ``size`` entries (a million entries are never one string), and
+    the header lines as a compact array."""
+    chunks: list[bytes] = []
     parts: list[str] = []
-    lines: list[int] = []
+    lines = array("q")
     line = first_line
     for e in entries:
         rows = [f"state = {toml_str(e.state)}", f"indicator = {toml_str(e.indicator)}", f"year = {e.year}"]
@@ -249,13 +281,20 @@ def serialise(entries: Iterable[Observation], first_line: int) -> tuple[str, lis
             rows.append(f"source = {toml_str(e.source)}")
         if e.note is not None:
             rows.append(f"note = {toml_str(e.note)}")
+        if e.obs_status is not None:
+            rows.append(f"obs_status = {toml_str(e.obs_status)}")
         if e.retracted:
             rows.append("retracted = true")
             if e.reason is not None:
                 rows.append(f"reason = {toml_str(e.reason)}")
-        if e.recorded_at:
-            rows.append(f"recorded_at = {e.recorded_at}")
+        if e.recorded_at or stamp:
+            rows.append(f"recorded_at = {e.recorded_at or stamp}")
         lines.append(line)
         parts.append("\n[[observation]]\n" + "\n".join(rows) + "\n")
         line += len(rows) + 2
-    return "".join(parts), lines
+        if len(parts) >= size:
+            chunks.append("".join(parts).encode("utf-8"))
+            parts.clear()
+    if parts:
+        chunks.append("".join(parts).encode("utf-8"))
+    return chunks, lines

@@ -8,6 +8,7 @@ import os
 import stat
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from admtrack.errors import AdmError, Problem
@@ -66,8 +67,9 @@ def write_target(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a mix: a
+def atomic_write(path: Path, data: bytes | Iterable[bytes], *, durable: bool = True) -> None:
+    """Write ``data`` (bytes, or chunks of bytes written one after the other, so that a big file need not
+    be joined in memory first) to ``path`` so that readers see the old file or the new one, never a mix: a
     temporary file in the same folder, flushed (and fsynced when ``durable``), then ``os.replace``d over
     the file, then the folder fsynced. A symbolic link is written through to its target."""
     path = write_target(path)
@@ -78,7 +80,11 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                fh.write(data)
+            else:
+                for chunk in data:
+                    fh.write(chunk)
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())

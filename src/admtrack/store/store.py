@@ -18,12 +18,12 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from admtrack.errors import AdmError, Problem
 from admtrack.model import Key, Observation
 from admtrack.store import cache as cache_mod
-from admtrack.store.codec import HEADER, parse_store, serialise
+from admtrack.store.codec import HEADER, parse_store, serialise_chunks
 from admtrack.store.fs import NotRegular, atomic_write, os_problem, read_regular, remove_stale_temporaries, write_target
 
 STORE_NAME = "observations.toml"
@@ -186,28 +186,26 @@ class Store:
                 base += b"\n"
             hasher.update(base[len(raw):])
             first_line = base.count(b"\n") + 2  # a blank line precedes each entry
-            if not all(o.recorded_at for o in new):
-                stamp = now_utc()
-                new = [o if o.recorded_at else o._replace(recorded_at=stamp) for o in new]
-            text, lines = serialise(new, first_line)
-            numbered = cache_mod.numbered(new, lines)
-            tail = text.encode("utf-8")
+            stamp = now_utc()  # for the entries that come without one
+            tail, lines = serialise_chunks(new, first_line, stamp)
             if raw and not loaded.canonical:
-                self._check_appendable(base + tail, len(loaded.rows) + len(new))
+                self._check_appendable(b"".join([base, *tail]), len(loaded.rows) + len(new))
             try:
-                atomic_write(self.path, base + tail)
+                atomic_write(self.path, [base, *tail])
                 st = os.stat(self.path)
             except OSError as exc:
                 raise os_problem(target, exc, "cannot write") from None
-            hasher.update(tail)
+            for chunk in tail:
+                hasher.update(chunk)
+            del tail
             rows = loaded._encoded or (view.rows_part() if view is not None else None)
             if rows is None:
                 rows = cache_mod.Rows.of(loaded.rows)
             current: dict = dict(loaded.current)
-            for o, entry in zip(new, numbered):
+            for o, entry in zip(new, cache_mod.numbered(new, lines, stamp)):
                 current[(o.state, o.indicator, o.year)] = entry
             self.cache.put(_key(st, hasher), verdict=verdict, canonical=loaded.canonical or not raw,
-                           current=list(current.values()), rows=rows.extended(numbered))
+                           current=list(current.values()), rows=rows.extended(cache_mod.numbered(new, lines, stamp)))
             return result
 
     def _check_appendable(self, data: bytes, entries: int) -> None:
@@ -254,7 +252,7 @@ class FolderLock:
         self.path = path
         self.timeout = timeout
         self._fds: list[int] = []
-        self._other = None
+        self._other: Any = None
 
     def __enter__(self) -> FolderLock:
         deadline = time.monotonic() + self.timeout
