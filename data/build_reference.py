@@ -34,30 +34,54 @@ COLUMNS = ("state", "indicator", "year", "value", "source", "note", "obs_status"
 
 WDI = {
     # column: (indicator, scale, source, note, released)
-    "SP.POP.TOTL": ("population", None, "World Bank WDI SP.POP.TOTL, release 2026-07",
-                    "Population, total (mid-year estimate, persons)", "2026-07-01"),
-    "NY.GDP.MKTP.CD": ("gdp", Decimal("1e-9"), "World Bank WDI NY.GDP.MKTP.CD, release 2026-07",
-                       "GDP, current US$, converted to US$ bn (divided by 1e9, full precision)", "2026-07-01"),
-    "SL.TLF.TOTL.IN": ("labour-force", None, "World Bank WDI SL.TLF.TOTL.IN, release 2026-04",
-                       "Labour force, total (persons aged 15+, ILO-modelled estimate)", "2026-04-01"),
+    "SP.POP.TOTL": (
+        "population",
+        None,
+        "World Bank WDI SP.POP.TOTL, release 2026-07",
+        "Population, total (mid-year estimate, persons)",
+        "2026-07-01",
+    ),
+    "NY.GDP.MKTP.CD": (
+        "gdp",
+        Decimal("1e-9"),
+        "World Bank WDI NY.GDP.MKTP.CD, release 2026-07",
+        "GDP, current US$, converted to US$ bn (divided by 1e9, full precision)",
+        "2026-07-01",
+    ),
+    "SL.TLF.TOTL.IN": (
+        "labour-force",
+        None,
+        "World Bank WDI SL.TLF.TOTL.IN, release 2026-04",
+        "Labour force, total (persons aged 15+, ILO-modelled estimate)",
+        "2026-04-01",
+    ),
 }
-PRODUCTIVITY = ("labour-productivity", "World Bank WDI SL.GDP.PCAP.EM.KD, release 2026-07",
-                "GDP per person employed, constant 2021 PPP $ (real terms; ILO-modelled employment). "
-                "Not output per hour; PPP conversion factors are revised between ICP rounds.", "2026-07-01")
-HIGH_SKILL = ("high-skill-employment-share",
-              "ILO modelled estimates (ILOEST), EMP_2EMP_SEX_OCU_NB, Nov. 2025; ISCO-08 groups 1-3 share of employment",
-              "PROXY for 'highly skilled workers': ADM 2030 does not publish how it measures them. Managers, "
-              "professionals, technicians and associate professionals (ISCO-08 major groups 1-3, ILO skill levels "
-              "3-4) as % of EMPLOYMENT (not of the labour force), both sexes. ILO modelled estimates; the latest "
-              "years are ILO projections, and modelling artefacts occur (Myanmar's managers fall from 173k in 2019 "
-              "to 30k in 2025). Even Singapore is near 65%, so the 80% goal is unlikely to mean this measure.",
-              "E", "2025-11-30")
+PRODUCTIVITY = (
+    "labour-productivity",
+    "World Bank WDI SL.GDP.PCAP.EM.KD, release 2026-07",
+    "GDP per person employed, constant 2021 PPP $ (real terms; ILO-modelled employment). "
+    "Not output per hour; PPP conversion factors are revised between ICP rounds.",
+    "2026-07-01",
+)
+HIGH_SKILL = (
+    "high-skill-employment-share",
+    "ILO modelled estimates (ILOEST), EMP_2EMP_SEX_OCU_NB, Nov. 2025; ISCO-08 groups 1-3 share of employment",
+    "PROXY for 'highly skilled workers': ADM 2030 does not publish how it measures them. Managers, "
+    "professionals, technicians and associate professionals (ISCO-08 major groups 1-3, ILO skill levels "
+    "3-4) as % of EMPLOYMENT (not of the labour force), both sexes. ILO modelled estimates; the latest "
+    "years are ILO projections, and modelling artefacts occur (Myanmar's managers fall from 173k in 2019 "
+    "to 30k in 2025). Even Singapore is near 65%, so the 80% goal is unlikely to mean this measure.",
+    "E",
+    "2025-11-30",
+)
 EGOV = {
     "2022": ("UN DESA, United Nations E-Government Survey 2022, Online Service Index (OSI)", "2022-09-28"),
     "2024": ("UN DESA, United Nations E-Government Survey 2024, Online Service Index (OSI)", "2024-09-17"),
 }
-EGOV_NOTE = ("Online Service Index (0-1): provision of online public services. It does not measure AI "
-             "integration: context beside the AI target, never a measure of it.")
+EGOV_NOTE = (
+    "Online Service Index (0-1): provision of online public services. It does not measure AI "
+    "integration: context beside the AI target, never a measure of it."
+)
 # digital-economy shares: the release date of each source (see the module docstring)
 DES_RELEASED = {
     ("VNM", None): "2025-12-31",  # "as reported 2025"
@@ -102,19 +126,39 @@ def build(src: Path) -> list[dict[str, str]]:
         ind, source, note, status, released = HIGH_SKILL
         share = float(r["high_skill_share_percent"])
         groups = counts[(r["iso3"], int(r["year"]))]
-        recomputed = 100 * sum(groups[g] for g in ("OCU_DETAILS_1", "OCU_DETAILS_2", "OCU_DETAILS_3")) / groups["OCU_DETAILS_TOTAL"]
+        recomputed = (
+            100
+            * sum(groups[g] for g in ("OCU_DETAILS_1", "OCU_DETAILS_2", "OCU_DETAILS_3"))
+            / groups["OCU_DETAILS_TOTAL"]
+        )
         if abs(recomputed - share) > 0.001:
             raise SystemExit(f"{r['iso3']} {r['year']}: share {share} disagrees with the counts ({recomputed:.4f})")
         add(r["iso3"], ind, r["year"], _num(r["high_skill_share_percent"]), source, note, status, released)
     for r in _read(src / "un-egov-survey-2022-2024.csv"):
         source, released = EGOV[r["survey_year"]]
-        add(r["iso3"], "egov-online-service-index", r["survey_year"], _num(r["online_service_index"]),
-            source, EGOV_NOTE, "", released)
+        add(
+            r["iso3"],
+            "egov-online-service-index",
+            r["survey_year"],
+            _num(r["online_service_index"]),
+            source,
+            EGOV_NOTE,
+            "",
+            released,
+        )
     for r in _read(src / "digital-economy-share.csv"):
         released = DES_RELEASED.get((r["iso3"], r["year"])) or DES_RELEASED[(r["iso3"], None)]
         note = f"Definition: {r['definition']}. National definitions differ and are not strictly comparable."
-        add(r["iso3"], "digital-economy-share", r["year"], _num(r["value_percent_of_gdp"]), r["source"], note,
-            "", released)
+        add(
+            r["iso3"],
+            "digital-economy-share",
+            r["year"],
+            _num(r["value_percent_of_gdp"]),
+            r["source"],
+            note,
+            "",
+            released,
+        )
     return rows
 
 
@@ -141,8 +185,9 @@ def main(argv: list[str]) -> int:
     rows = build(src)
     OUT.write_text(render(rows), encoding="utf-8")
     EVIDENCE.mkdir(exist_ok=True)
-    shutil.copyfile(src / "ilo-employment-by-occupation-2019-2025.csv",
-                    EVIDENCE / "ilo-employment-by-occupation-2019-2025.csv")
+    shutil.copyfile(
+        src / "ilo-employment-by-occupation-2019-2025.csv", EVIDENCE / "ilo-employment-by-occupation-2019-2025.csv"
+    )
     print(f"wrote {OUT} ({len(rows)} figures) and {EVIDENCE}/", file=sys.stderr)
     return 0
 

@@ -104,10 +104,10 @@ def external_references(html: str) -> list[str]:
     parser.feed(html)
     found = []
     for tag in parser.tags:
+        # <use href="#id"> is an in-page reference, checked below
         if tag in ("script", "iframe", "frame", "object", "embed", "link", "base", "img", "video", "audio",
-                   "source", "track", "image", "use", "feimage"):
-            if tag not in ("use",):  # <use href="#id"> is an in-page reference, checked below
-                found.append(f"<{tag}>")
+                   "source", "track", "image", "feimage"):
+            found.append(f"<{tag}>")
     for tag, name, value in parser.refs:
         v = value.strip()
         if not (v.startswith("#") or v.startswith("data:")):

@@ -12,6 +12,7 @@ Two ways to run the CLI:
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -23,9 +24,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-import functools
-
 import typer.main
 
 from admtrack.cli import main
@@ -153,12 +151,31 @@ def adm(capsys, monkeypatch, data_dir) -> Adm:
 
 SEED_ROWS = [
     {"state": "VNM", "indicator": "digital-economy-share", "year": 2023, "value": 16.5, "source": "MIC", "note": None},
-    {"state": "VNM", "indicator": "digital-economy-share", "year": 2024, "value": 18.3, "source": "MIC", "note": "est."},
+    {
+        "state": "VNM",
+        "indicator": "digital-economy-share",
+        "year": 2024,
+        "value": 18.3,
+        "source": "MIC",
+        "note": "est.",
+    },
     {"state": "THA", "indicator": "gdp", "year": 2024, "value": 526.4, "source": "NESDC", "note": None},
-    {"state": "IDN", "indicator": "public-services-ai-share", "year": 2025, "value": 12.0, "source": "Kominfo",
-     "note": None},
-    {"state": "ASEAN", "indicator": "digital-economy-share", "year": 2024, "value": 9.1, "source": "ASEAN Secretariat",
-     "note": None},
+    {
+        "state": "IDN",
+        "indicator": "public-services-ai-share",
+        "year": 2025,
+        "value": 12.0,
+        "source": "Kominfo",
+        "note": None,
+    },
+    {
+        "state": "ASEAN",
+        "indicator": "digital-economy-share",
+        "year": 2024,
+        "value": 9.1,
+        "source": "ASEAN Secretariat",
+        "note": None,
+    },
 ]
 
 
@@ -172,15 +189,17 @@ def seeded(adm, data_dir, tmp_path) -> bytes:
     return raw
 
 
-def sub(*args, data_dir: Path | None = None, input: bytes | None = None, timeout: float = 60,
-        env: dict | None = None) -> Result:
+def sub(
+    *args, data_dir: Path | None = None, input: bytes | None = None, timeout: float = 60, env: dict | None = None
+) -> Result:
     """``python -m admtrack [--data-dir D] ARGS`` in a subprocess."""
     argv = [sys.executable, "-m", "admtrack"]
     if data_dir is not None:
         argv += ["--data-dir", str(data_dir)]
     argv += [str(a) for a in args]
-    proc = subprocess.run(argv, input=input, capture_output=True, timeout=timeout,
-                          env=env if env is not None else dict(os.environ))
+    proc = subprocess.run(
+        argv, input=input, capture_output=True, timeout=timeout, env=env if env is not None else dict(os.environ)
+    )
     return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
 
 

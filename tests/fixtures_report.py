@@ -18,14 +18,25 @@ from conftest import REPO, Result, write_file
 REGION = "ASEAN"
 BASELINE_YEAR = 2025
 TARGET_YEAR = 2030
-TARGET_IDS = ["digital-economy-share", "digital-economy-value-added", "skilled-workforce-share", "productivity",
-              "public-services-ai-share", "social-service-cost"]
+TARGET_IDS = [
+    "digital-economy-share",
+    "digital-economy-value-added",
+    "skilled-workforce-share",
+    "productivity",
+    "public-services-ai-share",
+    "social-service-cost",
+]
 #: the indicator each target measures in the bundled plan (SPEC §2.1)
-TARGET_INDICATOR = {"digital-economy-share": "digital-economy-share",
-                    "digital-economy-value-added": "digital-economy-value-added",
-                    "skilled-workforce-share": "high-skill-employment-share",
-                    "productivity": "labour-productivity", "public-services-ai-share": "public-services-ai-share",
-                    "social-service-cost": "social-service-cost"}
+TARGET_INDICATOR = {
+    "digital-economy-share": "digital-economy-share",
+    "digital-economy-value-added": "digital-economy-value-added",
+    "skilled-workforce-share": "high-skill-employment-share",
+    "productivity": "labour-productivity",
+    "public-services-ai-share": "public-services-ai-share",
+    "social-service-cost": "social-service-cost",
+}
+
+
 #: region statuses on the bundled data alone (SPEC §2.3): the targets whose indicator (or, for value added,
 #: its inputs) has bundled figures — read from the bundled file, not listed by hand
 def _bundled_indicators() -> set[str]:
@@ -38,18 +49,46 @@ def _bundled_indicators() -> set[str]:
 def _assessed() -> set[str]:
     have = _bundled_indicators()
     have_dva = {"digital-economy-share", "gdp"} <= have
-    return {t for t, ind in TARGET_INDICATOR.items() if ind in have or (ind == "digital-economy-value-added" and have_dva)}
+    return {
+        t for t, ind in TARGET_INDICATOR.items() if ind in have or (ind == "digital-economy-value-added" and have_dva)
+    }
+
 
 #: SPEC §4: the keys every ASSESSMENT has
-ASSESSMENT_KEYS = {"state", "baseline", "latest", "target", "progress", "attainment", "gap", "observed_rate",
-                   "required_rate", "projected", "anticipated", "status", "coverage"}
+ASSESSMENT_KEYS = {
+    "state",
+    "baseline",
+    "latest",
+    "target",
+    "progress",
+    "attainment",
+    "gap",
+    "observed_rate",
+    "required_rate",
+    "projected",
+    "anticipated",
+    "status",
+    "coverage",
+}
 #: keys beyond SPEC §4's ASSESSMENT that the output may carry (documented additions):
 #: years_left/shortfall (the gaps fields, also in status), ratio (--method cagr-ratio, SPEC §5.4),
 #: basis/carried_forward (region only, SPEC §5.5), unit (gaps rows), contribution (gaps rows, SPEC §4)
 ASSESSMENT_EXTRA_KEYS = {"years_left", "shortfall", "ratio", "basis", "carried_forward"}
 #: numeric ASSESSMENT fields (JSON numbers or null)
-NUMBER_FIELDS = ("target", "progress", "attainment", "gap", "observed_rate", "required_rate", "projected",
-                 "anticipated", "years_left", "shortfall", "ratio", "contribution")
+NUMBER_FIELDS = (
+    "target",
+    "progress",
+    "attainment",
+    "gap",
+    "observed_rate",
+    "required_rate",
+    "projected",
+    "anticipated",
+    "years_left",
+    "shortfall",
+    "ratio",
+    "contribution",
+)
 #: SPEC §4 rows of gaps come worst first by this order; insufficient_data last
 WORST_FIRST = ["regressing", "limited_progress", "acceleration_needed", "on_track", "achieved"]
 #: SPEC §6 --fail-on order, best first
@@ -58,6 +97,7 @@ STATUSES = set(BEST_FIRST) | {"insufficient_data"}
 
 
 # ---- the bundled reference figures ------------------------------------------------------------
+
 
 def _reference_csv() -> Path:
     p = REPO / "data" / "reference.csv"
@@ -120,6 +160,7 @@ def trend_projection(series: dict[int, float], target_year: int = TARGET_YEAR) -
 
 # ---- running the CLI ---------------------------------------------------------------------------
 
+
 def _reject_constant(name: str):
     raise AssertionError(f"non-standard JSON constant {name!r} in output")
 
@@ -147,8 +188,9 @@ def gaps_json(adm, *args, **kw) -> dict:
     return doc
 
 
-def record(adm, state: str, indicator: str, year: int, value: float, source: str = "test", *options: str,
-           **kw) -> Result:
+def record(
+    adm, state: str, indicator: str, year: int, value: float, source: str = "test", *options: str, **kw
+) -> Result:
     """`admtrack record [--source S] [OPTIONS] STATE INDICATOR YEAR VALUE`, which must succeed."""
     args = ["record", "--source", source, *options, state, indicator, str(year)]
     args += ["--", str(value)] if value < 0 else [str(value)]
@@ -240,8 +282,14 @@ def cell_width(line: str) -> int:
     return cell_len(line)
 
 
-def terminal_env(monkeypatch, *, columns: int | None = None, force_terminal: bool = False, term: str = "xterm-256color",
-                 no_color: str | None = None) -> None:
+def terminal_env(
+    monkeypatch,
+    *,
+    columns: int | None = None,
+    force_terminal: bool = False,
+    term: str = "xterm-256color",
+    no_color: str | None = None,
+) -> None:
     """Set up the environment Rich reads: COLUMNS, TERM, NO_COLOR, and FORCE_COLOR (Rich's documented way
     to treat a non-tty stdout as a terminal; https://force-color.org/)."""
     for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "NO_COLOR", "COLUMNS", "LINES", "JUPYTER_COLUMNS"):
@@ -255,7 +303,6 @@ def terminal_env(monkeypatch, *, columns: int | None = None, force_terminal: boo
         monkeypatch.setenv("NO_COLOR", no_color)
 
 
-
 def busy_rows() -> list[dict]:
     """Recorded figures that give every target data, every status somewhere, a reported ASEAN figure,
     a decrease target and large numbers: for layout and ordering tests."""
@@ -266,11 +313,11 @@ def busy_rows() -> list[dict]:
 
     # skilled-workforce-share (level 80, weighted by labour force), measured by high-skill-employment-share:
     # these figures override the bundled ILO ones for the same years
-    series("IDN", "high-skill-employment-share", {2023: 40.0, 2024: 45.0, 2025: 50.0})       # fast: on track
-    series("VNM", "high-skill-employment-share", {2023: 30.0, 2024: 29.0, 2025: 28.0})       # regressing
-    series("THA", "high-skill-employment-share", {2023: 78.0, 2024: 80.5, 2025: 82.0})       # achieved
-    series("PHL", "high-skill-employment-share", {2024: 50.0, 2025: 52.0})                   # limited
-    series("MYS", "high-skill-employment-share", {2022: 60.0, 2025: 66.0})                   # acceleration needed?
+    series("IDN", "high-skill-employment-share", {2023: 40.0, 2024: 45.0, 2025: 50.0})  # fast: on track
+    series("VNM", "high-skill-employment-share", {2023: 30.0, 2024: 29.0, 2025: 28.0})  # regressing
+    series("THA", "high-skill-employment-share", {2023: 78.0, 2024: 80.5, 2025: 82.0})  # achieved
+    series("PHL", "high-skill-employment-share", {2024: 50.0, 2025: 52.0})  # limited
+    series("MYS", "high-skill-employment-share", {2022: 60.0, 2025: 66.0})  # acceleration needed?
     series("MMR", "high-skill-employment-share", {2025: 10.0})
     # public-services-ai-share (level 100, simple mean)
     for i, code in enumerate(["BRN", "KHM", "IDN", "LAO", "MYS", "SGP", "THA"]):
@@ -283,15 +330,23 @@ def busy_rows() -> list[dict]:
     series("MYS", "social-service-cost", {2025: 100.0, 2026: 99.5})
     series("MMR", "social-service-cost", {2025: 100.0, 2026: 91.0})
     # a reported region figure, and a very large economy (long numbers)
-    rows.append({"state": "ASEAN", "indicator": "digital-economy-share", "year": 2025, "value": 20.0,
-                 "source": "ASEAN Secretariat estimate"})
+    rows.append(
+        {
+            "state": "ASEAN",
+            "indicator": "digital-economy-share",
+            "year": 2025,
+            "value": 20.0,
+            "source": "ASEAN Secretariat estimate",
+        }
+    )
     series("SGP", "gdp", {2026: 98765.4})
     series("SGP", "digital-economy-share", {2026: 99.9})
     return rows
 
 
-def by_cutoffs(value: float, on_track: float = 0.95, acceleration_needed: float = 0.60,
-               limited_progress: float = 0.0) -> str:
+def by_cutoffs(
+    value: float, on_track: float = 0.95, acceleration_needed: float = 0.60, limited_progress: float = 0.0
+) -> str:
     """SPEC §5.4 step 3 with the default thresholds of the bundled targets.toml."""
     if value >= on_track:
         return "on_track"

@@ -12,12 +12,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import REPO, STATES
 
 from admtrack.model import Observation
 from admtrack.plan import bundled_path, bundled_text, load_plan
 from admtrack.plan_schema import validate_text
 from admtrack.reference import load_reference, reference_path
-from conftest import REPO, STATES
 
 EVIDENCE = REPO / "data" / "evidence" / "ilo-employment-by-occupation-2019-2025.csv"
 SHARED = Path("/work/shared/reference")

@@ -8,9 +8,8 @@ import json
 import math
 
 import pytest
-from pytest import approx
-
 from conftest import assert_clean_error, write_file
+from pytest import approx
 
 RULE = {"digital-economy-share": "weighted_mean", "digital-economy-value-added": "sum",
         "public-services-ai-share": "mean"}

@@ -17,13 +17,23 @@ import sys
 from datetime import date
 
 import pytest
-
 from conftest import assert_clean_error, store_bytes, sub
-from test_sources import (TEMPLATE, Server, code_layout_csv, fixture_json, gdp_items, serve_pages, wb_item,
-                          wb_pages)
+from test_sources import TEMPLATE, Server, code_layout_csv, fixture_json, gdp_items, serve_pages, wb_item, wb_pages
 
-GDP_ARGS = ("fetch", "worldbank", "--indicator", "gdp", "--state", "VNM", "--state", "la", "--from", "2019",
-            "--to", "2025")
+GDP_ARGS = (
+    "fetch",
+    "worldbank",
+    "--indicator",
+    "gdp",
+    "--state",
+    "VNM",
+    "--state",
+    "la",
+    "--from",
+    "2019",
+    "--to",
+    "2025",
+)
 
 
 @pytest.fixture
@@ -43,11 +53,14 @@ def gdp_pages(**kw):
 
 
 def stored(adm) -> dict[tuple[str, str, int], tuple[float, str]]:
-    return {(o["state"], o["indicator"], o["year"]): (o["value"], o["source"])
-            for o in adm.observations(all_revisions=False)}
+    return {
+        (o["state"], o["indicator"], o["year"]): (o["value"], o["source"])
+        for o in adm.observations(all_revisions=False)
+    }
 
 
 # ==== World Bank ======================================================================================
+
 
 def test_every_page_nulls_and_aggregates(adm, data_dir, server):
     serve_pages(server, gdp_pages(strings=True))
@@ -57,11 +70,15 @@ def test_every_page_nulls_and_aggregates(adm, data_dir, server):
     assert server.log[0][1]["date"] == ["2019:2025"]
     source = "World Bank WDI NY.GDP.MKTP.CD, release 2026-07-01"
     # Lao PDR 2022 is null in the answer: skipped; East Asia & Pacific is not a member: skipped and counted
-    assert stored(adm) == {("VNM", "gdp", 2023): (429.7169690437, source), ("VNM", "gdp", 2022): (413.4452308859, source),
-                           ("LAO", "gdp", 2023): (14.0911025475, source)}
+    assert stored(adm) == {
+        ("VNM", "gdp", 2023): (429.7169690437, source),
+        ("VNM", "gdp", 2022): (413.4452308859, source),
+        ("LAO", "gdp", 2023): (14.0911025475, source),
+    }
     assert r.err.splitlines() == [
         "recorded 3, unchanged 0, revised 0 (World Bank API NY.GDP.MKTP.CD; 2 state(s), 2019–2025)",
-        "skipped 1 row(s) for economies that are not member states (regions, income groups, other countries)"]
+        "skipped 1 row(s) for economies that are not member states (regions, income groups, other countries)",
+    ]
     assert r.out == ""
 
 
@@ -95,12 +112,15 @@ def test_a_revised_figure_needs_revise(adm, data_dir, server):
     assert store_bytes(data_dir) == before
     r = adm(*GDP_ARGS, "--revise", "--dry-run")
     assert r.code == 0, r.err
-    assert "would revise VNM gdp 2023 = 431.0000000005 (was 429.7169690437, World Bank WDI NY.GDP.MKTP.CD, release " \
-           "2026-07-01)" in r.err
+    assert (
+        "would revise VNM gdp 2023 = 431.0000000005 (was 429.7169690437, World Bank WDI NY.GDP.MKTP.CD, release "
+        "2026-07-01)" in r.err
+    )
     assert store_bytes(data_dir) == before
     r = adm.ok(*GDP_ARGS, "--revise")
-    assert r.err.splitlines()[0] == ("revised VNM gdp 2023 = 431.0000000005 (was 429.7169690437, World Bank WDI "
-                                     "NY.GDP.MKTP.CD, release 2026-07-01)")
+    assert r.err.splitlines()[0] == (
+        "revised VNM gdp 2023 = 431.0000000005 (was 429.7169690437, World Bank WDI NY.GDP.MKTP.CD, release 2026-07-01)"
+    )
     assert "recorded 0, unchanged 2, revised 1 " in r.err
     now = stored(adm)
     assert now[("VNM", "gdp", 2023)] == (431.0000000005, "World Bank WDI NY.GDP.MKTP.CD, release 2026-10-15")
@@ -114,17 +134,20 @@ def test_dry_run_lists_and_writes_nothing(adm, data_dir, server):
     serve_pages(server, gdp_pages())
     r = adm.ok(*GDP_ARGS, "--dry-run")
     assert r.err.splitlines()[:4] == [
-        "would record VNM gdp 2023 = 429.7169690437", "would record VNM gdp 2022 = 413.4452308859",
+        "would record VNM gdp 2023 = 429.7169690437",
+        "would record VNM gdp 2022 = 413.4452308859",
         "would record LAO gdp 2023 = 14.0911025475",
-        "dry run: would have recorded 3, unchanged 0, revised 0 (World Bank API NY.GDP.MKTP.CD; 2 state(s), 2019–2025)"]
+        "dry run: would have recorded 3, unchanged 0, revised 0 (World Bank API NY.GDP.MKTP.CD; 2 state(s), 2019–2025)",
+    ]
     assert store_bytes(data_dir) is None
 
 
 def test_http_200_error_body(adm, data_dir, seeded, server):
     server.handler = lambda p, q: (200, json.dumps(fixture_json("worldbank-api-v2-error.json")).encode(), 0)
     r = adm(*GDP_ARGS)
-    assert_clean_error(r, 1, one_line=True,
-                       contains="error 120 (Invalid value): The provided parameter value is not valid")
+    assert_clean_error(
+        r, 1, one_line=True, contains="error 120 (Invalid value): The provided parameter value is not valid"
+    )
     assert store_bytes(data_dir) == seeded
     assert len(server.log) == 1  # an API error is not tried again
 
@@ -169,8 +192,9 @@ def test_a_value_out_of_range_writes_nothing(adm, data_dir, seeded, server):
     items[1]["value"] = -5.0  # VNM 2022: GDP below 0
     serve_pages(server, {"NY.GDP.MKTP.CD": wb_pages(items, per_page=2)})
     r = adm(*GDP_ARGS)
-    assert_clean_error(r, 1, one_line=True, contains=("World Bank API: NY.GDP.MKTP.CD page 1 item 2: value:",
-                                                      "nothing recorded"))
+    assert_clean_error(
+        r, 1, one_line=True, contains=("World Bank API: NY.GDP.MKTP.CD page 1 item 2: value:", "nothing recorded")
+    )
     assert store_bytes(data_dir) == seeded
 
 
@@ -186,23 +210,31 @@ def test_every_mapped_series_of_every_state_by_default(adm, data_dir, server):
     assert {q["date"][0] for _, q in server.log} == {f"{first}:{date.today().year}"}
     assert sorted(p.rsplit("/", 1)[1] for p, _ in server.log) == sorted(codes)
     assert sorted(k[1] for k in stored(adm)) == ["gdp", "labour-force", "labour-productivity", "population"]
-    assert "recorded 4, unchanged 0, revised 0 (World Bank API NY.GDP.MKTP.CD, SL.GDP.PCAP.EM.KD, SL.TLF.TOTL.IN, " \
-           "SP.POP.TOTL; 11 state(s), 2019–" in r.err
+    assert (
+        "recorded 4, unchanged 0, revised 0 (World Bank API NY.GDP.MKTP.CD, SL.GDP.PCAP.EM.KD, SL.TLF.TOTL.IN, "
+        "SP.POP.TOTL; 11 state(s), 2019–" in r.err
+    )
 
 
 # ==== usage errors ===================================================================================
 
-@pytest.mark.parametrize("args, says", [
-    (("fetch", "imf"), "'imf' is not one of 'worldbank', 'ilostat'"),
-    (("fetch", "worldbank", "--indicator", "high-skill-employment-share"),
-     "has no `worldbank` series in targets.toml (mapped: labour-productivity, gdp, population, labour-force)"),
-    (("fetch", "ilostat", "--indicator", "gdp"), "(mapped: high-skill-employment-share)"),
-    (("fetch", "worldbank", "--indicator", "nope"), "unknown indicator 'nope'"),
-    (("fetch", "worldbank", "--state", "XX"), "'XX' is not a member state"),
-    (("fetch", "worldbank", "--state", "ASEAN"), "the region is not fetched"),
-    (("fetch", "worldbank", "--from", "2024", "--to", "2020"), "--from 2024 is after --to 2020"),
-    (("fetch", "worldbank", "--to", "2100"), "--to: at most"),
-])
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (("fetch", "imf"), "'imf' is not one of 'worldbank', 'ilostat'"),
+        (
+            ("fetch", "worldbank", "--indicator", "high-skill-employment-share"),
+            "has no `worldbank` series in targets.toml (mapped: labour-productivity, gdp, population, labour-force)",
+        ),
+        (("fetch", "ilostat", "--indicator", "gdp"), "(mapped: high-skill-employment-share)"),
+        (("fetch", "worldbank", "--indicator", "nope"), "unknown indicator 'nope'"),
+        (("fetch", "worldbank", "--state", "XX"), "'XX' is not a member state"),
+        (("fetch", "worldbank", "--state", "ASEAN"), "the region is not fetched"),
+        (("fetch", "worldbank", "--from", "2024", "--to", "2020"), "--from 2024 is after --to 2020"),
+        (("fetch", "worldbank", "--to", "2100"), "--to: at most"),
+    ],
+)
 def test_usage_errors_exit_2_without_a_request(adm, data_dir, server, args, says):
     r = adm(*args)
     assert_clean_error(r, 2, contains=says)
@@ -224,8 +256,10 @@ ILO_ARGS = ("fetch", "ilostat", "--state", "VNM", "--state", "Singapore", "--sta
 def ilo_answer() -> str:
     """ILOSTAT's code layout for Viet Nam and Singapore (the real counts), Thailand missing group 3 in
     2024, and the United States (not a member)."""
-    extra = [["THA", "BA:123", "EMP_2EMP_SEX_OCU_NB", "SEX_T", c, "2024", v, "", "", "", ""]
-             for c, v in (("OCU_DETAILS_1", "10"), ("OCU_DETAILS_2", "10"), ("OCU_DETAILS_TOTAL", "100"))]
+    extra = [
+        ["THA", "BA:123", "EMP_2EMP_SEX_OCU_NB", "SEX_T", c, "2024", v, "", "", "", ""]
+        for c, v in (("OCU_DETAILS_1", "10"), ("OCU_DETAILS_2", "10"), ("OCU_DETAILS_TOTAL", "100"))
+    ]
     extra += [["USA", "XA:2401", "EMP_2EMP_SEX_OCU_NB", "SEX_T", "OCU_DETAILS_1", "2024", "1000", "", "", "", ""]]
     return code_layout_csv({"VNM", "SGP"}, extra)
 
@@ -239,12 +273,15 @@ def test_ilostat_fetch_and_an_unchanged_refetch_another_day(adm, data_dir, serve
     assert r.err.splitlines() == [
         f"recorded 12, unchanged 0, revised 0 (ILOSTAT EMP_2EMP_SEX_OCU_NB_A; 3 state(s), 2020–{date.today().year})",
         "skipped 1 row(s) for economies that are not member states (regions, income groups, other countries)",
-        "left out 1 state-year(s) that lack an ILOSTAT item the mapping sums or divides by"]
+        "left out 1 state-year(s) that lack an ILOSTAT item the mapping sums or divides by",
+    ]
     figures = stored(adm)
     assert {k[0] for k in figures} == {"VNM", "SGP"} and {k[2] for k in figures} == set(range(2020, 2026))
     src = figures[("VNM", "high-skill-employment-share", 2024)][1]
-    assert src == (f"ILOSTAT ILO modelled estimates, EMP_2EMP_SEX_OCU_NB_A (sex=SEX_T; OCU_DETAILS_1+OCU_DETAILS_2+"
-                   f"OCU_DETAILS_3 as % of OCU_DETAILS_TOTAL), retrieved {date.today().isoformat()}")
+    assert src == (
+        f"ILOSTAT ILO modelled estimates, EMP_2EMP_SEX_OCU_NB_A (sex=SEX_T; OCU_DETAILS_1+OCU_DETAILS_2+"
+        f"OCU_DETAILS_3 as % of OCU_DETAILS_TOTAL), retrieved {date.today().isoformat()}"
+    )
     before = store_bytes(data_dir)
 
     class Later(date):
@@ -270,6 +307,7 @@ def test_ilostat_errors_write_nothing(adm, data_dir, seeded, server):
 
 # ==== progress: a bar on a terminal, nothing on a pipe; the real process =============================
 
+
 def test_a_real_process_on_a_pipe_shows_no_progress(data_dir, server):
     serve_pages(server, gdp_pages())
     r = sub(*GDP_ARGS, data_dir=data_dir)
@@ -282,8 +320,12 @@ def test_a_progress_bar_on_a_terminal(data_dir, server):
     serve_pages(server, gdp_pages())
     master, slave = pty.openpty()
     env = dict(os.environ, TERM="xterm", COLUMNS="100")
-    proc = subprocess.Popen([sys.executable, "-m", "admtrack", "--data-dir", str(data_dir), *GDP_ARGS],
-                            stdout=subprocess.PIPE, stderr=slave, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "admtrack", "--data-dir", str(data_dir), *GDP_ARGS],
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env=env,
+    )
     os.close(slave)
     chunks = []
     while True:

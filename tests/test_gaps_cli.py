@@ -9,9 +9,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from conftest import STATES, YEAR
 from fixtures_report import (
     ANSI,
@@ -28,24 +25,44 @@ from fixtures_report import (
     is_number,
     productivity,
     record,
-    ref_series,
-    trend_projection,
     record_rows,
     ref,
+    ref_series,
     state_doc,
     status_json,
     strict_json,
     terminal_env,
+    trend_projection,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 approx = pytest.approx
 
 #: SPEC §4 ASSESSMENT keys (v2: with §5.7's reason and trend)
-ASSESSMENT_KEYS = {"state", "baseline", "latest", "target", "progress", "attainment", "gap", "observed_rate",
-                   "required_rate", "projected", "anticipated", "status", "reason", "trend", "coverage"}
+ASSESSMENT_KEYS = {
+    "state",
+    "baseline",
+    "latest",
+    "target",
+    "progress",
+    "attainment",
+    "gap",
+    "observed_rate",
+    "required_rate",
+    "projected",
+    "anticipated",
+    "status",
+    "reason",
+    "trend",
+    "coverage",
+}
 ASSESSMENT_EXTRA_KEYS = {"years_left", "shortfall", "ratio", "basis", "carried_forward"}
 ROW_KEYS = {"target_id"} | ASSESSMENT_KEYS | {"years_left", "shortfall", "shortfall_share", "contribution"}
-ROW_EXTRA_KEYS = (ASSESSMENT_EXTRA_KEYS - {"years_left", "shortfall"}) | {"unit", "proxy"}  # the target's unit and proxy
+ROW_EXTRA_KEYS = (ASSESSMENT_EXTRA_KEYS - {"years_left", "shortfall"}) | {
+    "unit",
+    "proxy",
+}  # the target's unit and proxy
 AGGREGATED_RULES = {  # SPEC §2.1: targets whose region value is a sum or weighted mean
     "digital-economy-share": "weighted_mean",
     "digital-economy-value-added": "sum",
@@ -53,9 +70,14 @@ AGGREGATED_RULES = {  # SPEC §2.1: targets whose region value is a sum or weigh
     "productivity": "weighted_mean",
     "social-service-cost": "weighted_mean",
 }
-UNITS = {"digital-economy-share": "percent", "digital-economy-value-added": "usd-bn",
-         "skilled-workforce-share": "percent", "productivity": "usd", "public-services-ai-share": "percent",
-         "social-service-cost": "index"}
+UNITS = {
+    "digital-economy-share": "percent",
+    "digital-economy-value-added": "usd-bn",
+    "skilled-workforce-share": "percent",
+    "productivity": "usd",
+    "public-services-ai-share": "percent",
+    "social-service-cost": "index",
+}
 
 
 @pytest.fixture
@@ -65,12 +87,20 @@ def busy(adm, tmp_path):
 
 # ==== the document ================================================================================
 
+
 def test_gaps_json_document(adm):
     doc = gaps_json(adm)
-    assert {"schema", "plan", "as_of", "as_recorded", "rows"} <= set(doc) <= {"schema", "plan", "as_of", "as_recorded",
-                                                                               "rows", "method"}
-    assert doc["plan"] == {"id": "ADM2030", "name": "ASEAN Digital Masterplan 2030", "baseline_year": 2025,
-                           "target_year": 2030}
+    assert (
+        {"schema", "plan", "as_of", "as_recorded", "rows"}
+        <= set(doc)
+        <= {"schema", "plan", "as_of", "as_recorded", "rows", "method"}
+    )
+    assert doc["plan"] == {
+        "id": "ADM2030",
+        "name": "ASEAN Digital Masterplan 2030",
+        "baseline_year": 2025,
+        "target_year": 2030,
+    }
     assert doc["as_of"] == YEAR
     rows = doc["rows"]
     pairs = [(r["target_id"], r["state"]) for r in rows]
@@ -78,7 +108,7 @@ def test_gaps_json_document(adm):
     assert set(pairs) == {(t, s) for t in TARGET_IDS for s in STATES + [REGION]}
     for r in rows:
         keys = set(r)
-        assert ROW_KEYS <= keys, (r["target_id"], r["state"], ROW_KEYS - keys)
+        assert keys >= ROW_KEYS, (r["target_id"], r["state"], ROW_KEYS - keys)
         extra = {"goal"} if (r["target_id"], r["state"]) == ("digital-economy-value-added", REGION) else set()
         assert extra <= keys
         assert keys <= ROW_KEYS | ROW_EXTRA_KEYS | extra, (r["target_id"], r["state"], keys - ROW_KEYS - ROW_EXTRA_KEYS)
@@ -111,6 +141,7 @@ def test_gaps_rows_carry_the_status_assessments(adm, busy):
 
 # ==== order: worst first (SPEC §4) ================================================================
 
+
 def _sort_size(r) -> float:
     """SPEC §5.7: rows of any unit rank by shortfall_share; rows without one come last in their status."""
     return -math.inf if r["shortfall_share"] is None else r["shortfall_share"]
@@ -142,12 +173,18 @@ def test_rows_worst_first_with_every_status(adm, busy):
 
 
 def test_rows_worst_first_with_filters(adm, busy):
-    for args in (["-s", "VNM", "-s", "IDN"], ["-t", "social-service-cost", "-t", "skilled-workforce-share"],
-                 ["-s", "ASEAN"], ["--as-of", "2025"], ["--method", "cagr-ratio"]):
+    for args in (
+        ["-s", "VNM", "-s", "IDN"],
+        ["-t", "social-service-cost", "-t", "skilled-workforce-share"],
+        ["-s", "ASEAN"],
+        ["--as-of", "2025"],
+        ["--method", "cagr-ratio"],
+    ):
         _check_order(gaps_json(adm, *args)["rows"])
 
 
 # ==== years_left, shortfall (SPEC §4, §5.3) ======================================================
+
 
 def test_years_left_and_shortfall(adm, busy):
     directions = {t: ("decrease" if t == "social-service-cost" else "increase") for t in TARGET_IDS}
@@ -160,12 +197,20 @@ def test_years_left_and_shortfall(adm, busy):
         if r["projected"] is None or r["target"] is None:
             assert r["shortfall"] is None, where
         else:
-            short = r["target"] - r["projected"] if directions[r["target_id"]] == "increase" \
+            short = (
+                r["target"] - r["projected"]
+                if directions[r["target_id"]] == "increase"
                 else r["projected"] - r["target"]
+            )
             assert r["shortfall"] == approx(max(0.0, short), rel=1e-9, abs=1e-9), where
             assert r["shortfall"] >= 0
-        if r["gap"] is not None and r["required_rate"] is not None and r["years_left"] and r["latest"]["value"] > 0 \
-                and r["target"] > 0:
+        if (
+            r["gap"] is not None
+            and r["required_rate"] is not None
+            and r["years_left"]
+            and r["latest"]["value"] > 0
+            and r["target"] > 0
+        ):
             x, T, n = r["latest"]["value"], r["target"], r["years_left"]
             assert r["required_rate"] == approx((T / x) ** (1 / n) - 1, rel=1e-9), where
 
@@ -183,6 +228,7 @@ def test_productivity_row_by_hand(adm):
 
 
 # ==== contributions (SPEC §5.5) ===================================================================
+
 
 def _contributions(doc, tid) -> dict[str, float | None]:
     return {r["state"]: r["contribution"] for r in doc["rows"] if r["target_id"] == tid and r["state"] != REGION}
@@ -268,8 +314,11 @@ def test_mean_and_decrease_contributions(adm, busy):
     # public-services-ai-share: simple mean, (T − x_i) / n
     contrib = _contributions(doc, "public-services-ai-share")
     region = gap_row(doc, "public-services-ai-share", REGION)
-    reporting = {r["state"]: r["latest"]["value"] for r in doc["rows"]
-                 if r["target_id"] == "public-services-ai-share" and r["state"] != REGION and r["latest"]}
+    reporting = {
+        r["state"]: r["latest"]["value"]
+        for r in doc["rows"]
+        if r["target_id"] == "public-services-ai-share" and r["state"] != REGION and r["latest"]
+    }
     assert len(reporting) == 7 and region["coverage"] == {"states": 7, "of": 11, "weight_share": approx(7 / 11)}
     for s, v in reporting.items():
         assert contrib[s] == approx((100 - v) / 7), s
@@ -309,10 +358,12 @@ def test_contributions_do_not_depend_on_the_state_filter(adm):
 
 # ==== filters, --as-of, methods ====================================================================
 
+
 def test_state_filter_and_the_region_rows(adm):
     doc = gaps_json(adm, "--state", "VNM", "--state", "ASEAN")
-    assert sorted((r["target_id"], r["state"]) for r in doc["rows"]) == \
-        sorted((t, s) for t in TARGET_IDS for s in ("VNM", REGION))
+    assert sorted((r["target_id"], r["state"]) for r in doc["rows"]) == sorted(
+        (t, s) for t in TARGET_IDS for s in ("VNM", REGION)
+    )
     doc = gaps_json(adm, "--state", "asean")
     assert {r["state"] for r in doc["rows"]} == {REGION} and len(doc["rows"]) == 6
     doc = gaps_json(adm, "-s", "Laos", "-s", "TL", "-t", "productivity")
@@ -366,22 +417,49 @@ def test_gaps_fail_on(adm):
 
 # ==== formats (SPEC §4) ============================================================================
 
+
 @pytest.mark.parametrize("fmt,delimiter", [("csv", ","), ("tsv", "\t")])
 def test_gaps_csv_tsv(adm, busy, fmt, delimiter):
     doc = gaps_json(adm)
     out = adm.ok("gaps", "--format", fmt).out
     assert ANSI not in out
     header, rows = delimited_dicts(out, delimiter)
-    for col in ("target_id", "state", "baseline_year", "baseline_value", "latest_year", "latest_value",
-                "latest_source", "target", "gap", "years_left", "required_rate", "observed_rate", "projected",
-                "shortfall", "status", "contribution"):
+    for col in (
+        "target_id",
+        "state",
+        "baseline_year",
+        "baseline_value",
+        "latest_year",
+        "latest_value",
+        "latest_source",
+        "target",
+        "gap",
+        "years_left",
+        "required_rate",
+        "observed_rate",
+        "projected",
+        "shortfall",
+        "status",
+        "contribution",
+    ):
         assert col in header, col
     assert len(rows) == len(doc["rows"]) == 72
     # same rows, same order (worst first), numbers unaltered
     for r, d in zip(rows, doc["rows"]):
         assert (r["target_id"], r["state"], r["status"]) == (d["target_id"], d["state"], d["status"])
-        for col in ("target", "gap", "years_left", "required_rate", "observed_rate", "projected", "shortfall",
-                    "contribution", "progress", "attainment", "anticipated"):
+        for col in (
+            "target",
+            "gap",
+            "years_left",
+            "required_rate",
+            "observed_rate",
+            "projected",
+            "shortfall",
+            "contribution",
+            "progress",
+            "attainment",
+            "anticipated",
+        ):
             if d[col] is None:
                 assert r[col] == "", (col, r[col])
             else:
@@ -413,8 +491,9 @@ def test_gaps_table(adm, monkeypatch, busy):
     # worst first in the table too: a regressing productivity row before Singapore's (limited progress)
     lines = out.splitlines()
     first = lambda needle: next(i for i, ln in enumerate(lines) if needle(ln))  # noqa: E731
-    assert first(lambda ln: "productivity" in ln and " LAO " in ln) < first(lambda ln: "productivity" in ln
-                                                                             and " SGP " in ln)
+    assert first(lambda ln: "productivity" in ln and " LAO " in ln) < first(
+        lambda ln: "productivity" in ln and " SGP " in ln
+    )
     # the covered goal of the value-added target beside the plan's, and the states' fair shares (SPEC §5.5)
     dva = [ln for ln in lines if ln.startswith("digital-economy-value-added")]
     assert any(" ASEAN " in ln and " of $1.00tn" in ln for ln in dva)
@@ -425,8 +504,11 @@ def test_gaps_table(adm, monkeypatch, busy):
 
 # ==== property: contributions and order on random member data (SPEC §4, §5.5) =====================
 
-RANDOM_TARGETS = {"skilled-workforce-share": (0.0, 100.0), "public-services-ai-share": (0.0, 100.0),
-                  "social-service-cost": (1.0, 250.0)}
+RANDOM_TARGETS = {
+    "skilled-workforce-share": (0.0, 100.0),
+    "public-services-ai-share": (0.0, 100.0),
+    "social-service-cost": (1.0, 250.0),
+}
 
 
 @st.composite
@@ -442,8 +524,9 @@ def _member_data(draw):
     return indicator, rows
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(case=_member_data())
 def test_contributions_and_order_on_random_data(adm, tmp_path, case):
     indicator, rows = case

@@ -10,13 +10,13 @@ import re
 import unicodedata
 
 import pytest
+from conftest import YEAR
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from admtrack import inputs
 from admtrack.errors import AdmError
 from admtrack.validate import MAX_TEXT, FieldError, check_bounds, check_number, check_text, check_year
-from conftest import YEAR
 
 PROPS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 SLOW_PROPS = settings(PROPS, max_examples=120)

@@ -3,21 +3,20 @@ init; the reference layer; where data lives."""
 
 from __future__ import annotations
 
-import re
-
 import csv
 import io
 import json
+import re
 import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import STATES, assert_clean_error, store_bytes, write_file
 
 import admtrack
 from admtrack.plan import bundled_path, bundled_text
 from admtrack.reference import reference_path
 from admtrack.render.machine import inert
-from conftest import STATES, assert_clean_error, store_bytes, write_file
 
 FORMATS = ["table", "json", "csv", "tsv", "markdown"]
 EXPORT_KEYS = ["state", "indicator", "year", "value", "source", "note", "recorded_at", "layer"]
@@ -126,7 +125,7 @@ def test_history_in_every_format(adm, fmt, seeded, wide):
         assert all(isinstance(e["value"], float) for e in got["entries"])
     elif fmt in ("csv", "tsv"):
         assert got[0][:2] == ["year", "value"]
-        assert ["2024", "998.0"] == [r for r in got if r[1] == "998.0"][0][:2]
+        assert [r for r in got if r[1] == "998.0"][0][:2] == ["2024", "998.0"]
     elif fmt == "markdown":
         assert any("998" in ln for ln in got)
     else:

@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import assert_clean_error, store_bytes, strip_recorded_at, write_file
 
 

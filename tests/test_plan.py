@@ -6,16 +6,23 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import STATES, assert_clean_error, store_bytes, write_file
 
 from admtrack.plan import bundled_path, bundled_text, check_plan_file, load_plan
-from conftest import STATES, assert_clean_error, store_bytes, write_file
 
 TARGETS = {
     # id: (indicator, kind, value or change, direction, aggregate, weight)
     "digital-economy-share": ("digital-economy-share", "level", 30, "increase", "weighted_mean", "gdp"),
     "digital-economy-value-added": ("digital-economy-value-added", "level", 1000, "increase", "sum", "gdp"),
     # measured by the ILO proxy until ADM publishes its own measure (SPEC §2.1)
-    "skilled-workforce-share": ("high-skill-employment-share", "level", 80, "increase", "weighted_mean", "labour-force"),
+    "skilled-workforce-share": (
+        "high-skill-employment-share",
+        "level",
+        80,
+        "increase",
+        "weighted_mean",
+        "labour-force",
+    ),
     "productivity": ("labour-productivity", "relative", 1.5, "increase", "weighted_mean", "labour-force"),
     "public-services-ai-share": ("public-services-ai-share", "level", 100, "increase", "mean", None),
     "social-service-cost": ("social-service-cost", "relative", -0.40, "decrease", "weighted_mean", "population"),
@@ -29,8 +36,10 @@ def test_bundled_plan_is_the_adm2030_plan():
     assert sorted(plan.state_codes) == sorted(STATES)
     tls = plan.state_by_code["TLS"]
     assert str(tls.joined) == "2025-10-26"
-    got = {t.id: (t.indicator, t.kind, t.value if t.kind == "level" else t.change, t.direction, t.aggregate,
-                  t.weight) for t in plan.targets}
+    got = {
+        t.id: (t.indicator, t.kind, t.value if t.kind == "level" else t.change, t.direction, t.aggregate, t.weight)
+        for t in plan.targets
+    }
     assert got == TARGETS
     for ctx in ("gdp", "population", "labour-force"):
         assert ctx in plan.indicators
@@ -73,8 +82,15 @@ def _key_index(lines: list[str], start: int, key: str) -> int:
     raise AssertionError(f"{key} not found after line {start + 1}")
 
 
-COMMANDS = [["targets"], ["states", "--format", "json"], ["status"], ["gaps", "--format", "csv"],
-            ["export"], ["history", "VNM", "gdp"], ["record", "VNM", "gdp", "2024", "430"]]
+COMMANDS = [
+    ["targets"],
+    ["states", "--format", "json"],
+    ["status"],
+    ["gaps", "--format", "csv"],
+    ["export"],
+    ["history", "VNM", "gdp"],
+    ["record", "VNM", "gdp", "2024", "430"],
+]
 
 
 def _fails_everywhere(adm, data_dir, needle: str) -> None:
@@ -92,8 +108,9 @@ def test_user_plan_overrides_the_bundled_one(adm, data_dir):
     path, lines = _user_plan(adm, data_dir)
     i = _key_index(lines, _header_index(lines, "target", 0), "value")
     lines[i] = "value = 35.0"
-    lines.append('\n[[indicator]]\nid = "broadband-speed"\nname = "Median fixed broadband speed"\nunit = "index"\n'
-                 "min = 0\n")
+    lines.append(
+        '\n[[indicator]]\nid = "broadband-speed"\nname = "Median fixed broadband speed"\nunit = "index"\nmin = 0\n'
+    )
     path.write_text("\n".join(lines), encoding="utf-8")
     doc = adm.ok("targets", "--format", "json").json
     assert doc["targets"][0]["value"] == 35.0
@@ -118,12 +135,15 @@ def test_unknown_key_in_plan_table(adm, data_dir):
     _fails_everywhere(adm, data_dir, f"targets.toml:{i + 2}: plan.baseline: unknown key")
 
 
-@pytest.mark.parametrize("table, nth, key, bad, name, reason", [
-    ("indicator", "gdp", "unit", '"furlongs"', "indicator[gdp].unit", "percent"),
-    ("target", 0, "kind", '"levels"', "target[digital-economy-share].kind", "level"),
-    ("target", 3, "change", '"1.5x"', "target[productivity].change", "number"),
-    ("state", 2, "code", '"Indonesia"', "].code", "pattern"),
-])
+@pytest.mark.parametrize(
+    "table, nth, key, bad, name, reason",
+    [
+        ("indicator", "gdp", "unit", '"furlongs"', "indicator[gdp].unit", "percent"),
+        ("target", 0, "kind", '"levels"', "target[digital-economy-share].kind", "level"),
+        ("target", 3, "change", '"1.5x"', "target[productivity].change", "number"),
+        ("state", 2, "code", '"Indonesia"', "].code", "pattern"),
+    ],
+)
 def test_bad_value(adm, data_dir, table, nth, key, bad, name, reason):
     path, lines = _user_plan(adm, data_dir)
     if isinstance(nth, str):  # the table with this id
@@ -148,8 +168,9 @@ def test_missing_required_key(adm, data_dir):
     h = _header_index(lines, "target", 2)
     del lines[_key_index(lines, h, "direction")]
     path.write_text("\n".join(lines), encoding="utf-8")
-    _fails_everywhere(adm, data_dir, f"targets.toml:{h + 1}: target[skilled-workforce-share].direction: "
-                                     "required key is missing")
+    _fails_everywhere(
+        adm, data_dir, f"targets.toml:{h + 1}: target[skilled-workforce-share].direction: required key is missing"
+    )
 
 
 def test_missing_required_key_in_a_state(adm, data_dir):
@@ -186,10 +207,15 @@ def test_cross_reference_errors(adm, data_dir):
     lines[w] = 'weight = "labor-force"'
     path.write_text("\n".join(lines), encoding="utf-8")
     r = adm("check")
-    assert_clean_error(r, 1, contains=(
-        f"targets.toml:{i + 1}: target[digital-economy-share].indicator: unknown indicator",
-        f"targets.toml:{w + 1}: target[skilled-workforce-share].weight: unknown indicator",
-        "2 problem(s)"))
+    assert_clean_error(
+        r,
+        1,
+        contains=(
+            f"targets.toml:{i + 1}: target[digital-economy-share].indicator: unknown indicator",
+            f"targets.toml:{w + 1}: target[skilled-workforce-share].weight: unknown indicator",
+            "2 problem(s)",
+        ),
+    )
 
 
 def test_check_reports_every_problem(adm, data_dir):
@@ -250,6 +276,7 @@ def test_a_user_plan_that_drops_a_state_makes_its_stored_figures_errors(adm, dat
 
 
 # ---- init --------------------------------------------------------------------------------------------
+
 
 def test_init_writes_an_editable_copy_and_never_clobbers(adm, data_dir, tmp_path, monkeypatch):
     path, _ = _user_plan(adm, data_dir)

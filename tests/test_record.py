@@ -8,7 +8,6 @@ import json
 import re
 
 import pytest
-
 from conftest import SEED_ROWS, YEAR, assert_clean_error, store_bytes, store_doc, write_file
 
 DES = "digital-economy-share"

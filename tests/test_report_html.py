@@ -9,13 +9,18 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from browser import external_references, ink, screenshot
 from conftest import REPO, assert_clean_error
 from test_imports import loaded_modules, packages
 
-TARGETS = ["digital-economy-share", "digital-economy-value-added", "skilled-workforce-share", "productivity",
-           "public-services-ai-share", "social-service-cost"]
+TARGETS = [
+    "digital-economy-share",
+    "digital-economy-value-added",
+    "skilled-workforce-share",
+    "productivity",
+    "public-services-ai-share",
+    "social-service-cost",
+]
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +32,13 @@ def bundled_report(tmp_path_factory) -> tuple[Path, str]:
     folder = tmp_path_factory.mktemp("report")
     out = folder / "report.html"
     env = {"PATH": "/usr/bin:/bin", "HOME": str(folder), "SOURCE_DATE_EPOCH": "1767225600"}
-    p = subprocess.run([sys.executable, "-m", "admtrack", "--data-dir", str(folder / "data"), "report",
-                        "--output", str(out)], capture_output=True, text=True, env=env, timeout=300)
+    p = subprocess.run(
+        [sys.executable, "-m", "admtrack", "--data-dir", str(folder / "data"), "report", "--output", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr
     return out, out.read_text(encoding="utf-8")
 
@@ -63,9 +73,20 @@ def test_report_has_header_tables_charts_sources(bundled_report):
     o = _Outline()
     o.feed(html)
     text = " ".join(" ".join(o.text).split())
-    for fact in ("ASEAN Digital Masterplan 2030", "As of", "Method", "Data vintage", "latest", "admtrack 0.1",
-                 "2026-01-01", "The region at a glance", "Member states × targets", "Sources", "Caveats",
-                 "World Bank WDI"):
+    for fact in (
+        "ASEAN Digital Masterplan 2030",
+        "As of",
+        "Method",
+        "Data vintage",
+        "latest",
+        "admtrack 0.1",
+        "2026-01-01",
+        "The region at a glance",
+        "Member states × targets",
+        "Sources",
+        "Caveats",
+        "World Bank WDI",
+    ):
         assert fact in text, fact
     # one main chart per target, each with a text alternative; states' small multiples where they have data
     assert o.figures >= len(TARGETS) and o.captions == o.figures
@@ -91,8 +112,9 @@ def test_report_escapes_text(adm, tmp_path):
 
 def test_report_filters(adm, tmp_path):
     out = tmp_path / "r.html"
-    adm.ok("report", "-o", out, "--target", "productivity", "--state", "VNM", "--as-of", "2024",
-           "--method", "cagr-ratio")
+    adm.ok(
+        "report", "-o", out, "--target", "productivity", "--state", "VNM", "--as-of", "2024", "--method", "cagr-ratio"
+    )
     html = out.read_text(encoding="utf-8")
     assert "Labour productivity" in html and "Digital economy reaches" not in html
     assert "as of 2024" in html and "cagr-ratio" in html
@@ -143,9 +165,13 @@ def test_report_in_headless_chromium(bundled_report, tmp_path):
     page, html = bundled_report
     count = html.count("<figure")
     box_h, box_w = 520, 900
-    css = ("<style>body *{visibility:hidden!important} figure{position:absolute!important;left:0;margin:0;"
-           f"width:{box_w}px;height:{box_h - 20}px;overflow:hidden}} figure svg, figure svg *{{visibility:visible!important}}"
-           "figure svg{max-width:none!important;max-height:100%!important;width:auto!important} figcaption{display:none}</style>")
+    css = (
+        "<style>body *{visibility:hidden!important} figure{position:absolute!important;left:0;margin:0;"
+        f"width:{box_w}px;height:{box_h - 20}px;overflow:hidden}} "
+        "figure svg, figure svg *{visibility:visible!important}"
+        "figure svg{max-width:none!important;max-height:100%!important;width:auto!important} "
+        "figcaption{display:none}</style>"
+    )
     n = iter(range(count))
     laid_out = re.sub(r"<figure", lambda m: f'<figure style="top:{next(n) * box_h}px"', html)
     laid_out = laid_out.replace("</head>", css + "</head>", 1)

@@ -15,10 +15,10 @@ import io
 import json
 
 import pytest
+from conftest import YEAR, assert_clean_error, store_bytes, write_file
 
 from admtrack.plan import bundled_text
 from admtrack.render.machine import inert
-from conftest import YEAR, assert_clean_error, store_bytes, write_file
 
 HEADER = "DATAFLOW,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS"
 #: what export writes: the SDMX-CSV columns and the attributes SOURCE and COMMENT_OBS (issue 12)

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+from conftest import REPO, STATES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +24,6 @@ from admtrack.errors import AdmError
 from admtrack.plan import bundled_path, load_plan
 from admtrack.rules import check_row
 from admtrack.sources import bulk, ilostat, worldbank
-from conftest import REPO, STATES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PLAN = load_plan(bundled_path())
@@ -40,6 +40,7 @@ def fixture_json(name: str):
 
 
 # ==== a local HTTP server ============================================================================
+
 
 class Server:
     """Answers each GET with ``handler(path, query) -> (status, body bytes, delay seconds)``; logs requests."""
@@ -89,6 +90,7 @@ def server():
 
 # ==== World Bank Indicators API v2 ===================================================================
 
+
 def wb_item(template: dict, iso3: str, alpha2: str, name: str, year: int, value) -> dict:
     item = copy.deepcopy(template)
     item["country"] = {"id": alpha2, "value": name}
@@ -107,7 +109,7 @@ def wb_pages(items: list[dict], per_page: int, *, strings: bool = False, lastupd
         h = dict(header0, page=k + 1, pages=pages, per_page=per_page, total=len(items), lastupdated=lastupdated)
         if strings:
             h = {key: str(v) for key, v in h.items()}
-        out.append([h, items[k * per_page:(k + 1) * per_page]])
+        out.append([h, items[k * per_page : (k + 1) * per_page]])
     return out
 
 
@@ -146,8 +148,17 @@ def serve_pages(server, pages_by_code: dict[str, list], fail: dict | None = None
 def test_worldbank_every_page_nulls_aggregates_and_scale(server):
     serve_pages(server, {"NY.GDP.MKTP.CD": wb_pages(gdp_items(), per_page=2, strings=True)})
     progress = []
-    got = worldbank.fetch(IND, ["gdp"], ["VNM", "LAO"], 2019, 2025, base_url=server.url, per_page=2,
-                          progress=lambda *a: progress.append(a), sleep=NO_SLEEP)
+    got = worldbank.fetch(
+        IND,
+        ["gdp"],
+        ["VNM", "LAO"],
+        2019,
+        2025,
+        base_url=server.url,
+        per_page=2,
+        progress=lambda *a: progress.append(a),
+        sleep=NO_SLEEP,
+    )
     # three pages asked for, each with the documented query
     assert [q["page"] for _, q in server.log] == [["1"], ["2"], ["3"]]
     for path, q in server.log:
@@ -174,8 +185,11 @@ def test_worldbank_recorded_page_verbatim(server):
     serve_pages(server, {"NY.GDP.MKTP.CD": [page1, page2]})
     got = worldbank.fetch(IND, ["gdp"], ["JPN", "USA"], 2016, 2019, base_url=server.url, per_page=2)
     assert [(f["state"], f["year"], f["value"]) for _, f in got.rows] == [
-        ("JPN", 2019, 5081.76954237977), ("JPN", 2018, 4954.80661999519),
-        ("JPN", 2017, 5081.76954237977), ("JPN", 2016, 4954.80661999519)]
+        ("JPN", 2019, 5081.76954237977),
+        ("JPN", 2018, 4954.80661999519),
+        ("JPN", 2017, 5081.76954237977),
+        ("JPN", 2016, 4954.80661999519),
+    ]
     assert all(f["source"] == "World Bank WDI NY.GDP.MKTP.CD, release 2021-05-25" for _, f in got.rows)
 
 
@@ -202,8 +216,18 @@ def test_worldbank_500_on_a_later_page_returns_nothing(server):
     serve_pages(server, {"NY.GDP.MKTP.CD": pages}, fail={("NY.GDP.MKTP.CD", 2): [(500, 0)] * 10})
     slept = []
     with pytest.raises(AdmError) as e:
-        worldbank.fetch(IND, ["gdp"], ["VNM", "LAO"], 2019, 2025, base_url=server.url, per_page=2, retries=2,
-                        backoff=0.01, sleep=slept.append)
+        worldbank.fetch(
+            IND,
+            ["gdp"],
+            ["VNM", "LAO"],
+            2019,
+            2025,
+            base_url=server.url,
+            per_page=2,
+            retries=2,
+            backoff=0.01,
+            sleep=slept.append,
+        )
     assert "HTTP 500" in e.value.message and "3 attempts" in e.value.message
     assert [q["page"][0] for _, q in server.log] == ["1", "2", "2", "2"]
     assert slept == [0.01, 0.02]  # back-off doubles
@@ -213,8 +237,9 @@ def test_worldbank_retries_then_succeeds(server):
     pages = wb_pages(gdp_items(), per_page=10)
     serve_pages(server, {"NY.GDP.MKTP.CD": pages}, fail={("NY.GDP.MKTP.CD", 1): [(503, 0), (502, 0)]})
     slept = []
-    got = worldbank.fetch(IND, ["gdp"], ["VNM", "LAO"], 2019, 2025, base_url=server.url, retries=3, backoff=0.01,
-                          sleep=slept.append)
+    got = worldbank.fetch(
+        IND, ["gdp"], ["VNM", "LAO"], 2019, 2025, base_url=server.url, retries=3, backoff=0.01, sleep=slept.append
+    )
     assert len(got.rows) == 3 and slept == [0.01, 0.02] and len(server.log) == 3
 
 
@@ -223,8 +248,7 @@ def test_worldbank_time_out_is_retried_then_fails(server):
     serve_pages(server, {"NY.GDP.MKTP.CD": pages}, fail={("NY.GDP.MKTP.CD", 1): [(200, 1.0)] * 3})
     t0 = time.monotonic()
     with pytest.raises(AdmError) as e:
-        worldbank.fetch(IND, ["gdp"], ["VNM"], 2019, 2025, base_url=server.url, timeout=0.2, retries=1,
-                        backoff=0.01)
+        worldbank.fetch(IND, ["gdp"], ["VNM"], 2019, 2025, base_url=server.url, timeout=0.2, retries=1, backoff=0.01)
     assert "timed out" in e.value.message and "2 attempts" in e.value.message
     assert time.monotonic() - t0 < 5
 
@@ -232,8 +256,9 @@ def test_worldbank_time_out_is_retried_then_fails(server):
 def test_worldbank_time_out_then_success(server):
     pages = wb_pages(gdp_items(), per_page=10)
     serve_pages(server, {"NY.GDP.MKTP.CD": pages}, fail={("NY.GDP.MKTP.CD", 1): [(200, 1.0)]})
-    got = worldbank.fetch(IND, ["gdp"], ["VNM", "LAO"], 2019, 2025, base_url=server.url, timeout=0.3, retries=2,
-                          backoff=0.01)
+    got = worldbank.fetch(
+        IND, ["gdp"], ["VNM", "LAO"], 2019, 2025, base_url=server.url, timeout=0.3, retries=2, backoff=0.01
+    )
     assert len(got.rows) == 3
 
 
@@ -251,8 +276,10 @@ def test_worldbank_client_errors_and_bad_bodies_are_not_retried(server):
 
 
 def test_worldbank_every_mapped_series_and_the_environment(server, monkeypatch):
-    items = {code: wb_pages([wb_item(TEMPLATE, "SGP", "SG", "Singapore", 2024, 1.0)], 10)
-             for code in ("NY.GDP.MKTP.CD", "SP.POP.TOTL", "SL.TLF.TOTL.IN", "SL.GDP.PCAP.EM.KD")}
+    items = {
+        code: wb_pages([wb_item(TEMPLATE, "SGP", "SG", "Singapore", 2024, 1.0)], 10)
+        for code in ("NY.GDP.MKTP.CD", "SP.POP.TOTL", "SL.TLF.TOTL.IN", "SL.GDP.PCAP.EM.KD")
+    }
     serve_pages(server, items)
     monkeypatch.setenv("ADMTRACK_WORLDBANK_URL", server.url + "/")
     got = worldbank.fetch(IND, None, ["SGP"], 2024, 2024, sleep=NO_SLEEP)
@@ -269,8 +296,19 @@ def test_worldbank_refuses_an_unmapped_indicator():
 
 # ==== ILOSTAT bulk CSV API ============================================================================
 
-CODE_HEADER = ["ref_area", "source", "indicator", "sex", "classif1", "time", "obs_value", "obs_status",
-               "note_classif", "note_indicator", "note_source"]
+CODE_HEADER = [
+    "ref_area",
+    "source",
+    "indicator",
+    "sex",
+    "classif1",
+    "time",
+    "obs_value",
+    "obs_status",
+    "note_classif",
+    "note_indicator",
+    "note_source",
+]
 
 
 def evidence() -> list[dict[str, str]]:
@@ -286,11 +324,37 @@ def code_layout_csv(states: set[str], extra: list[list[str]] = ()) -> str:
     w.writerow(CODE_HEADER)
     for r in evidence():
         if r["ref_area"] in states:
-            w.writerow([r["ref_area"], "XA:2401", "EMP_2EMP_SEX_OCU_NB", "SEX_T", r["classif1"], r["time"],
-                        r["obs_value_thousands"], "", "", "", ""])
+            w.writerow(
+                [
+                    r["ref_area"],
+                    "XA:2401",
+                    "EMP_2EMP_SEX_OCU_NB",
+                    "SEX_T",
+                    r["classif1"],
+                    r["time"],
+                    r["obs_value_thousands"],
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
             if r["classif1"] == "OCU_DETAILS_1":  # another sex: filtered out
-                w.writerow([r["ref_area"], "XA:2401", "EMP_2EMP_SEX_OCU_NB", "SEX_F", r["classif1"], r["time"],
-                            "1.0", "", "", "", ""])
+                w.writerow(
+                    [
+                        r["ref_area"],
+                        "XA:2401",
+                        "EMP_2EMP_SEX_OCU_NB",
+                        "SEX_F",
+                        r["classif1"],
+                        r["time"],
+                        "1.0",
+                        "",
+                        "",
+                        "",
+                        "",
+                    ]
+                )
     for row in extra:
         w.writerow(row)
     return buf.getvalue()
@@ -303,8 +367,10 @@ def bundled_share(state: str, year: int) -> float:
 
 
 def test_ilostat_fetch_share_from_the_counts(server):
-    usa = [["USA", "XA:2401", "EMP_2EMP_SEX_OCU_NB", "SEX_T", c, "2024", "1000", "", "", "", ""]
-           for c in ("OCU_DETAILS_1", "OCU_DETAILS_2", "OCU_DETAILS_3", "OCU_DETAILS_TOTAL")]
+    usa = [
+        ["USA", "XA:2401", "EMP_2EMP_SEX_OCU_NB", "SEX_T", c, "2024", "1000", "", "", "", ""]
+        for c in ("OCU_DETAILS_1", "OCU_DETAILS_2", "OCU_DETAILS_3", "OCU_DETAILS_TOTAL")
+    ]
     text = code_layout_csv({"VNM", "SGP"}, usa)
     server.handler = lambda p, q: (200, text.encode(), 0)
     got = ilostat.fetch(IND, None, ["VNM", "SGP"], 2020, 2025, base_url=server.url, sleep=NO_SLEEP)
@@ -321,17 +387,31 @@ def test_ilostat_fetch_share_from_the_counts(server):
         check_row(PLAN, f)
     undated = ilostat.fetch(IND, None, ["VNM", "SGP"], 2020, 2025, base_url=server.url, dated=False)
     assert [f["value"] for _, f in undated.rows] == [f["value"] for _, f in got.rows]
-    assert undated.rows[0][1]["source"] == ("ILOSTAT ILO modelled estimates, EMP_2EMP_SEX_OCU_NB_A (sex=SEX_T; "
-                                            "OCU_DETAILS_1+OCU_DETAILS_2+OCU_DETAILS_3 as % of OCU_DETAILS_TOTAL)")
+    assert undated.rows[0][1]["source"] == (
+        "ILOSTAT ILO modelled estimates, EMP_2EMP_SEX_OCU_NB_A (sex=SEX_T; "
+        "OCU_DETAILS_1+OCU_DETAILS_2+OCU_DETAILS_3 as % of OCU_DETAILS_TOTAL)"
+    )
 
 
 def test_ilostat_status_missing_items_and_errors(server):
-    extra = [["THA", "BA:123", "EMP_2EMP_SEX_OCU_NB", "SEX_T", c, "2024", v, s, "", "", ""]
-             for c, v, s in (("OCU_DETAILS_1", "10", "B"), ("OCU_DETAILS_2", "10", ""), ("OCU_DETAILS_3", "", ""),
-                             ("OCU_DETAILS_TOTAL", "100", ""))]
-    extra += [["MYS", "BA:1", "EMP_2EMP_SEX_OCU_NB", "SEX_T", c, "2024", v, "", "", "", ""]
-              for c, v in (("OCU_DETAILS_1", "1"), ("OCU_DETAILS_2", "2"), ("OCU_DETAILS_3", "3"),
-                           ("OCU_DETAILS_TOTAL", "60"))]
+    extra = [
+        ["THA", "BA:123", "EMP_2EMP_SEX_OCU_NB", "SEX_T", c, "2024", v, s, "", "", ""]
+        for c, v, s in (
+            ("OCU_DETAILS_1", "10", "B"),
+            ("OCU_DETAILS_2", "10", ""),
+            ("OCU_DETAILS_3", "", ""),
+            ("OCU_DETAILS_TOTAL", "100", ""),
+        )
+    ]
+    extra += [
+        ["MYS", "BA:1", "EMP_2EMP_SEX_OCU_NB", "SEX_T", c, "2024", v, "", "", "", ""]
+        for c, v in (
+            ("OCU_DETAILS_1", "1"),
+            ("OCU_DETAILS_2", "2"),
+            ("OCU_DETAILS_3", "3"),
+            ("OCU_DETAILS_TOTAL", "60"),
+        )
+    ]
     text = code_layout_csv(set(), extra)
     server.handler = lambda p, q: (200, text.encode(), 0)
     got = ilostat.fetch(IND, None, ["THA", "MYS"], 2019, 2025, base_url=server.url, sleep=NO_SLEEP)
@@ -347,9 +427,15 @@ def test_ilostat_status_missing_items_and_errors(server):
 
 
 def test_ilostat_break_in_series_is_carried(server):
-    rows = [["PHL", "BA:9", "EMP_2EMP_SEX_OCU_NB", "SEX_T", c, "2023", v, s, "", "", ""]
-            for c, v, s in (("OCU_DETAILS_1", "1", "B"), ("OCU_DETAILS_2", "2", ""), ("OCU_DETAILS_3", "3", ""),
-                            ("OCU_DETAILS_TOTAL", "12", ""))]
+    rows = [
+        ["PHL", "BA:9", "EMP_2EMP_SEX_OCU_NB", "SEX_T", c, "2023", v, s, "", "", ""]
+        for c, v, s in (
+            ("OCU_DETAILS_1", "1", "B"),
+            ("OCU_DETAILS_2", "2", ""),
+            ("OCU_DETAILS_3", "3", ""),
+            ("OCU_DETAILS_TOTAL", "12", ""),
+        )
+    ]
     got = bulk.read_ilostat_csv("f.csv", code_layout_csv(set(), rows), IND, member)
     ((_, f),) = got.rows
     assert (f["value"], f["obs_status"]) == (50.0, "B")
@@ -364,13 +450,17 @@ def test_ilostat_header_only_and_unmapped_indicator():
 
 
 def test_ilostat_several_sources_for_one_figure_is_an_error():
-    rows = [["PHL", src, "EMP_2EMP_SEX_OCU_NB", "SEX_T", c, "2023", "1", "", "", "", ""]
-            for src in ("BA:1", "BA:2") for c in ("OCU_DETAILS_1", "OCU_DETAILS_2", "OCU_DETAILS_3", "OCU_DETAILS_TOTAL")]
+    rows = [
+        ["PHL", src, "EMP_2EMP_SEX_OCU_NB", "SEX_T", c, "2023", "1", "", "", "", ""]
+        for src in ("BA:1", "BA:2")
+        for c in ("OCU_DETAILS_1", "OCU_DETAILS_2", "OCU_DETAILS_3", "OCU_DETAILS_TOTAL")
+    ]
     with pytest.raises(AdmError, match="several ILO sources"):
         bulk.read_ilostat_csv("f.csv", code_layout_csv(set(), rows), IND, member)
 
 
 # ==== bulk files: WDI ================================================================================
+
 
 def test_wdi_excerpt_verbatim_is_truncated():
     """The recorded excerpt stops inside its last quoted cell: a clean error with the line, not a crash."""
@@ -379,8 +469,9 @@ def test_wdi_excerpt_verbatim_is_truncated():
         bulk.read_worldbank_csv("wdi.csv", text, IND, member)
 
 
-def wdi_file(rows: list[tuple[str, str, dict[int, str]]], years=range(2015, 2026), code="NY.GDP.MKTP.CD",
-             updated="2026-07-01") -> str:
+def wdi_file(
+    rows: list[tuple[str, str, dict[int, str]]], years=range(2015, 2026), code="NY.GDP.MKTP.CD", updated="2026-07-01"
+) -> str:
     """A WDI bulk file in the recorded layout (preamble, every cell quoted, trailing comma)."""
     excerpt = (FIXTURES / "wdi-bulk-API_NY.GDP.MKTP.CD_DS2_en_csv_v2-excerpt.csv").read_text(encoding="utf-8")
     pre = excerpt.split("\n")[:4]
@@ -393,15 +484,21 @@ def wdi_file(rows: list[tuple[str, str, dict[int, str]]], years=range(2015, 2026
 
 
 def test_wdi_bulk_members_aggregates_and_empty_cells():
-    text = wdi_file([("Aruba", "ABW", {2020: "2481857142.85714"}),
-                     ("East Asia & Pacific", "EAS", {2024: "3.1e13"}),
-                     ("Viet Nam", "VNM", {2023: "429716969043.7", 2024: ""}),
-                     ("Lao PDR", "LAO", {2019: "18740555282.3421"}),
-                     ("World", "WLD", {2024: "1.1e14"})])
+    text = wdi_file(
+        [
+            ("Aruba", "ABW", {2020: "2481857142.85714"}),
+            ("East Asia & Pacific", "EAS", {2024: "3.1e13"}),
+            ("Viet Nam", "VNM", {2023: "429716969043.7", 2024: ""}),
+            ("Lao PDR", "LAO", {2019: "18740555282.3421"}),
+            ("World", "WLD", {2024: "1.1e14"}),
+        ]
+    )
     got = bulk.read_worldbank_csv("API_NY.GDP.MKTP.CD.csv", text, IND, member)
     assert got.skipped == 3
     assert [(f["state"], f["year"], f["value"]) for _, f in got.rows] == [
-        ("VNM", 2023, 429.7169690437), ("LAO", 2019, 18.7405552823421)]
+        ("VNM", 2023, 429.7169690437),
+        ("LAO", 2019, 18.7405552823421),
+    ]
     assert got.rows[0][0] == "line 8, 2023"
     assert got.rows[0][1]["source"] == "World Bank WDI NY.GDP.MKTP.CD, release 2026-07-01"
     for _, f in got.rows:
@@ -421,21 +518,36 @@ def test_wdi_bulk_years_before_1990_are_left_out_and_bad_cells_fail():
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(STATES + ["EAS", "WLD", "ABW", "ARB"]),
-                          st.dictionaries(st.integers(2019, 2025),
-                                          st.one_of(st.just(""), st.floats(0, 1e14, allow_nan=False).map(repr)),
-                                          max_size=7)),
-                max_size=12, unique_by=lambda t: t[0]))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(STATES + ["EAS", "WLD", "ABW", "ARB"]),
+            st.dictionaries(
+                st.integers(2019, 2025),
+                st.one_of(st.just(""), st.floats(0, 1e14, allow_nan=False).map(repr)),
+                max_size=7,
+            ),
+        ),
+        max_size=12,
+        unique_by=lambda t: t[0],
+    )
+)
 def test_wdi_bulk_reader_property(rows):
     text = wdi_file([(c, c, v) for c, v in rows])
     got = bulk.read_worldbank_csv("f.csv", text, IND, member)
-    expected = {(c, y): float(Decimal(v) * Decimal("1e-9")) for c, vals in rows if c in STATES
-                for y, v in vals.items() if v != ""}
+    expected = {
+        (c, y): float(Decimal(v) * Decimal("1e-9"))
+        for c, vals in rows
+        if c in STATES
+        for y, v in vals.items()
+        if v != ""
+    }
     assert {(f["state"], f["year"]): f["value"] for _, f in got.rows} == expected
     assert got.skipped == sum(1 for c, _ in rows if c not in STATES)
 
 
 # ==== bulk files: ILOSTAT ===========================================================================
+
 
 def test_ilostat_label_excerpt_verbatim():
     """The recorded label-layout file (Afghanistan, employment by sector): not a member; nothing recorded."""
@@ -446,20 +558,46 @@ def test_ilostat_label_excerpt_verbatim():
 
 def test_ilostat_label_layout_rows():
     header = (FIXTURES / "ilostat-rplumber-label-excerpt.csv").read_text(encoding="utf-8").split("\n")[0]
-    labels = {"OCU_DETAILS_1": "1. Managers", "OCU_DETAILS_2": "2. Professionals",
-              "OCU_DETAILS_3": "3. Technicians and associate professionals",
-              "OCU_DETAILS_4": "4. Clerical support workers", "OCU_DETAILS_TOTAL": "Total"}
+    labels = {
+        "OCU_DETAILS_1": "1. Managers",
+        "OCU_DETAILS_2": "2. Professionals",
+        "OCU_DETAILS_3": "3. Technicians and associate professionals",
+        "OCU_DETAILS_4": "4. Clerical support workers",
+        "OCU_DETAILS_TOTAL": "Total",
+    }
     buf = io.StringIO()
     w = csv.writer(buf, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
     for r in evidence():
         if r["ref_area"] == "VNM" and r["classif1"] in labels:
             for sex in ("Total", "Male"):
-                w.writerow(["Viet Nam", "XA - ILO Modelled Estimates", "Employment by sex and occupation -- ILO "
-                            "modelled estimates, Nov. 2025 (thousands)", f"Sex: {sex}",
-                            f"Occupation (Detailed): {labels[r['classif1']]}", r["time"],
-                            float(r["obs_value_thousands"]) * (1 if sex == "Total" else 0.5), "", "", ""])
-    w.writerow(["Lao People's Democratic Republic", "LFS - Labour Force Survey", "x", "Sex: Total",
-                "Occupation (ISCO-08): 1. Managers", "2022", 5.0, "Break in series", "", ""])
+                w.writerow(
+                    [
+                        "Viet Nam",
+                        "XA - ILO Modelled Estimates",
+                        "Employment by sex and occupation -- ILO modelled estimates, Nov. 2025 (thousands)",
+                        f"Sex: {sex}",
+                        f"Occupation (Detailed): {labels[r['classif1']]}",
+                        r["time"],
+                        float(r["obs_value_thousands"]) * (1 if sex == "Total" else 0.5),
+                        "",
+                        "",
+                        "",
+                    ]
+                )
+    w.writerow(
+        [
+            "Lao People's Democratic Republic",
+            "LFS - Labour Force Survey",
+            "x",
+            "Sex: Total",
+            "Occupation (ISCO-08): 1. Managers",
+            "2022",
+            5.0,
+            "Break in series",
+            "",
+            "",
+        ]
+    )
     got = bulk.read_ilostat_csv("ilo.csv", header + "\n" + buf.getvalue(), IND, member)
     assert {f["year"] for _, f in got.rows} == set(range(2019, 2026))
     for _, f in got.rows:
@@ -473,8 +611,9 @@ def test_ilostat_label_layout_needs_one_indicator():
     from admtrack.plan import Indicator
 
     two = dict(IND)
-    two["other"] = Indicator.of({"id": "other", "name": "other", "unit": "persons",
-                                 "ilostat": {"id": "EAP_2EAP_SEX_AGE_NB_A"}})
+    two["other"] = Indicator.of(
+        {"id": "other", "name": "other", "unit": "persons", "ilostat": {"id": "EAP_2EAP_SEX_AGE_NB_A"}}
+    )
     text = (FIXTURES / "ilostat-rplumber-label-excerpt.csv").read_text(encoding="utf-8")
     with pytest.raises(AdmError, match="--indicator"):
         bulk.read_ilostat_csv("ilo.csv", text, two, member)
@@ -485,7 +624,9 @@ def test_httpx_is_not_imported_by_the_readers():
     import subprocess
     import sys
 
-    code = ("import sys; import admtrack.sources.bulk, admtrack.sources.ilostat, admtrack.sources.worldbank; "
-            "print('httpx' in sys.modules)")
+    code = (
+        "import sys; import admtrack.sources.bulk, admtrack.sources.ilostat, admtrack.sources.worldbank; "
+        "print('httpx' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

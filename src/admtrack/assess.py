@@ -433,13 +433,13 @@ def assess_cagr_ratio_from(
     if t - base.year >= 1 and (x_t == 0 or (x_t > 0) == (base_value > 0)):
         observed = _open_sdg_growth(x_t, base_value, t, base.year)
     required = None
-    if target_sdg is not None and Y > base.year:
+    if target_sdg is not None and base.year < Y:
         required = _open_sdg_growth(target_sdg, base_value, Y, base.year)
     a.observed_rate = _finite(observed)
     a.required_rate = _finite(required)
     if observed is not None:
         a.trend = TrendSpan(base.year, t, points)
-        projected = x_t * _pow(1 + observed, Y - t) if Y != t else x_t
+        projected = x_t * _pow(1 + observed, Y - t) if t != Y else x_t
         a.projected = _finite(projected)
         if target is not None:
             a.shortfall = _finite(max(0.0, gap(projected, target, goal.direction)))

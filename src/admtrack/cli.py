@@ -109,9 +109,23 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", metavar="DIR", help="Data folder (default: $ADMTRACK_DATA_DIR, else the per-user data folder). Also accepted after the command.", file_okay=False)] = None,
-    no_reference: Annotated[bool, typer.Option("--no-reference", metavar="", help="Leave out the bundled reference observations.")] = False,
-    version: Annotated[bool, typer.Option("--version", metavar="", help="Print the version and exit.", is_eager=True, callback=_version)] = False,
+    data_dir: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--data-dir",
+            metavar="DIR",
+            help="Data folder (default: $ADMTRACK_DATA_DIR, else the per-user data folder). "
+            "Also accepted after the command.",
+            file_okay=False,
+        ),
+    ] = None,
+    no_reference: Annotated[
+        bool, typer.Option("--no-reference", metavar="", help="Leave out the bundled reference observations.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", metavar="", help="Print the version and exit.", is_eager=True, callback=_version),
+    ] = False,
 ) -> None:
     G.data_dir = data_dir
     G.no_reference = no_reference
@@ -137,6 +151,7 @@ def _day(value: Optional[str]) -> Optional[str]:
 
 # ---- shared option types -----------------------------------------------------------------------
 
+
 def _method(value: str) -> str:
     spelled = _spelling(value) or "projection"
     if spelled not in ("projection", "cagr-ratio"):
@@ -144,17 +159,64 @@ def _method(value: str) -> str:
     return spelled
 
 
-FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", metavar="FORMAT", case_sensitive=False, help="table, json, csv, tsv or markdown.")]
-StateOpt = Annotated[Optional[list[str]], typer.Option("--state", "-s", metavar="CODE", autocompletion=_complete("state"), help="Member state: alpha-3, alpha-2 or name; ASEAN for the region. Repeatable.")]
-TargetOpt = Annotated[Optional[list[str]], typer.Option("--target", "-t", metavar="ID", autocompletion=_complete("target"), help="Target id (see `admtrack targets`). Repeatable.")]
-AsOfOpt = Annotated[Optional[int], typer.Option("--as-of", metavar="YEAR", min=1900, max=2200, help="Ignore observations after this year.")]
-Method = Annotated[str, typer.Option("--method", metavar="METHOD", callback=_method, help="projection (SPEC §5.3) or cagr-ratio (Open SDG).")]
-FailOn = Annotated[Optional[str], typer.Option("--fail-on", metavar="STATUS", callback=_fail_on, autocompletion=lambda incomplete: [c for c in STATUS_CHOICES if c.startswith(incomplete)], help="Exit 3 if a series is at this status or worse: " + ", ".join(STATUS_CHOICES) + ".")]
-AsRecordedOpt = Annotated[Optional[str], typer.Option("--as-recorded", metavar="DATE", callback=_day, help="The data as it stood at the end of this day (YYYY-MM-DD, UTC): later records and releases are ignored.")]
+FormatOpt = Annotated[
+    Fmt,
+    typer.Option("--format", "-f", metavar="FORMAT", case_sensitive=False, help="table, json, csv, tsv or markdown."),
+]
+StateOpt = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--state",
+        "-s",
+        metavar="CODE",
+        autocompletion=_complete("state"),
+        help="Member state: alpha-3, alpha-2 or name; ASEAN for the region. Repeatable.",
+    ),
+]
+TargetOpt = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--target",
+        "-t",
+        metavar="ID",
+        autocompletion=_complete("target"),
+        help="Target id (see `admtrack targets`). Repeatable.",
+    ),
+]
+AsOfOpt = Annotated[
+    Optional[int],
+    typer.Option("--as-of", metavar="YEAR", min=1900, max=2200, help="Ignore observations after this year."),
+]
+Method = Annotated[
+    str,
+    typer.Option(
+        "--method", metavar="METHOD", callback=_method, help="projection (SPEC §5.3) or cagr-ratio (Open SDG)."
+    ),
+]
+FailOn = Annotated[
+    Optional[str],
+    typer.Option(
+        "--fail-on",
+        metavar="STATUS",
+        callback=_fail_on,
+        autocompletion=lambda incomplete: [c for c in STATUS_CHOICES if c.startswith(incomplete)],
+        help="Exit 3 if a series is at this status or worse: " + ", ".join(STATUS_CHOICES) + ".",
+    ),
+]
+AsRecordedOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--as-recorded",
+        metavar="DATE",
+        callback=_day,
+        help="The data as it stood at the end of this day (YYYY-MM-DD, UTC): later records and releases are ignored.",
+    ),
+]
 RawOpt = Annotated[bool, typer.Option("--raw", metavar="", help="CSV/TSV: do not neutralise formula-like text cells.")]
 
 
 # ---- reading commands --------------------------------------------------------------------------
+
 
 @app.command()
 def status(
@@ -192,8 +254,9 @@ def gaps(
     _report("gaps", fmt, state, target, as_of, method, fail_on, raw, as_recorded)
 
 
-def _report(kind: str, fmt: Fmt, state, target, as_of, method: str, fail_on: str | None, raw: bool,
-            as_recorded: str | None) -> None:
+def _report(
+    kind: str, fmt: Fmt, state, target, as_of, method: str, fail_on: str | None, raw: bool, as_recorded: str | None
+) -> None:
     from admtrack import report
     from admtrack.render import emit
 
@@ -239,8 +302,15 @@ def states(fmt: FormatOpt = Fmt.table, raw: RawOpt = False) -> None:
 
 @app.command()
 def history(
-    state: Annotated[str, typer.Argument(metavar="STATE", help="Member state, or ASEAN.", autocompletion=_complete("state"))],
-    indicator: Annotated[str, typer.Argument(metavar="INDICATOR", help="Indicator id (see `admtrack targets`).", autocompletion=_complete("indicator"))],
+    state: Annotated[
+        str, typer.Argument(metavar="STATE", help="Member state, or ASEAN.", autocompletion=_complete("state"))
+    ],
+    indicator: Annotated[
+        str,
+        typer.Argument(
+            metavar="INDICATOR", help="Indicator id (see `admtrack targets`).", autocompletion=_complete("indicator")
+        ),
+    ],
     fmt: FormatOpt = Fmt.table,
     as_recorded: AsRecordedOpt = None,
     raw: RawOpt = False,
@@ -257,12 +327,26 @@ def history(
 
 @app.command()
 def export(
-    fmt: Annotated[ExportFmt, typer.Option("--format", "-f", metavar="FORMAT", help="csv, tsv, json, jsonl or sdmx-csv.", case_sensitive=False)] = ExportFmt.csv,
-    all_revisions: Annotated[bool, typer.Option("--all-revisions", metavar="", help="Every entry, superseded and retracted ones included.")] = False,
+    fmt: Annotated[
+        ExportFmt,
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help="csv, tsv, json, jsonl or sdmx-csv.", case_sensitive=False
+        ),
+    ] = ExportFmt.csv,
+    all_revisions: Annotated[
+        bool, typer.Option("--all-revisions", metavar="", help="Every entry, superseded and retracted ones included.")
+    ] = False,
     state: StateOpt = None,
-    indicator: Annotated[Optional[list[str]], typer.Option("--indicator", "-i", metavar="ID", autocompletion=_complete("indicator"), help="Indicator id. Repeatable.")] = None,
+    indicator: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--indicator", "-i", metavar="ID", autocompletion=_complete("indicator"), help="Indicator id. Repeatable."
+        ),
+    ] = None,
     as_of: AsOfOpt = None,
-    dataflow: Annotated[str, typer.Option("--dataflow", metavar="FLOW", help="SDMX-CSV dataflow id, AGENCY:ID(VERSION).")] = "ASEAN:ADM2030(1.0)",
+    dataflow: Annotated[
+        str, typer.Option("--dataflow", metavar="FLOW", help="SDMX-CSV dataflow id, AGENCY:ID(VERSION).")
+    ] = "ASEAN:ADM2030(1.0)",
     as_recorded: AsRecordedOpt = None,
     raw: RawOpt = False,
 ) -> None:
@@ -270,14 +354,20 @@ def export(
 
     Example: admtrack export --format json --all-revisions > backup.json
     """
-    from admtrack.render import emit
-
     from admtrack.commands import export as command
+    from admtrack.render import emit
 
     ctx = _app(as_recorded)
     rows = command.run(ctx, all_revisions=all_revisions, states=state, indicators=indicator, as_of=as_of)
-    emit.export(rows, fmt.value, dataflow=dataflow, plan=ctx.plan, raw=raw, all_revisions=all_revisions,
-                as_recorded=ctx.as_recorded)
+    emit.export(
+        rows,
+        fmt.value,
+        dataflow=dataflow,
+        plan=ctx.plan,
+        raw=raw,
+        all_revisions=all_revisions,
+        as_recorded=ctx.as_recorded,
+    )
 
 
 @app.command()
@@ -301,8 +391,22 @@ def check() -> None:
 
 @app.command()
 def explain(
-    target: Annotated[str, typer.Argument(metavar="TARGET", help="Target id (see `admtrack targets`).", autocompletion=_complete("target"))],
-    state: Annotated[Optional[str], typer.Option("--state", "-s", metavar="CODE", autocompletion=_complete("state"), help="A member state (default: the region).")] = None,
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="TARGET", help="Target id (see `admtrack targets`).", autocompletion=_complete("target")
+        ),
+    ],
+    state: Annotated[
+        Optional[str],
+        typer.Option(
+            "--state",
+            "-s",
+            metavar="CODE",
+            autocompletion=_complete("state"),
+            help="A member state (default: the region).",
+        ),
+    ] = None,
     fmt: FormatOpt = Fmt.table,
     as_of: AsOfOpt = None,
     method: Method = "projection",
@@ -323,14 +427,25 @@ def explain(
 
 # ---- pictures (SPEC §10): matplotlib, plotext and Jinja2 are imported by these two commands only ----
 
+
 @app.command()
 def chart(
-    target: Annotated[str, typer.Argument(metavar="TARGET", help="Target id (see `admtrack targets`).", autocompletion=_complete("target"))],
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="TARGET", help="Target id (see `admtrack targets`).", autocompletion=_complete("target")
+        ),
+    ],
     state: StateOpt = None,
     as_of: AsOfOpt = None,
     method: Method = "projection",
     as_recorded: AsRecordedOpt = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write the chart to FILE.svg or FILE.png instead.", dir_okay=False)] = None,
+    output: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write the chart to FILE.svg or FILE.png instead.", dir_okay=False
+        ),
+    ] = None,
 ) -> None:
     """A chart of one target: the region (and each --state) by year, the path to the goal, the projection.
 
@@ -370,8 +485,26 @@ class ReportFmt(str, Enum):
 
 @app.command()
 def report(
-    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="The file to write (FILE.html, or FILE.md with --format markdown).", dir_okay=False)],
-    fmt: Annotated[ReportFmt, typer.Option("--format", "-f", metavar="FORMAT", help="html (one self-contained page) or markdown (FILE.md plus the charts as SVG files beside it).", case_sensitive=False)] = ReportFmt.html,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="The file to write (FILE.html, or FILE.md with --format markdown).",
+            dir_okay=False,
+        ),
+    ],
+    fmt: Annotated[
+        ReportFmt,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="html (one self-contained page) or markdown (FILE.md plus the charts as SVG files beside it).",
+            case_sensitive=False,
+        ),
+    ] = ReportFmt.html,
     state: StateOpt = None,
     target: TargetOpt = None,
     as_of: AsOfOpt = None,
@@ -405,6 +538,7 @@ def _write_file(path: Path, write):
 
 # ---- fetching (SPEC §9): httpx is imported by this command only ------------------------------------
 
+
 class Agency(str, Enum):
     worldbank = "worldbank"
     ilostat = "ilostat"
@@ -412,13 +546,47 @@ class Agency(str, Enum):
 
 @app.command()
 def fetch(
-    source: Annotated[Agency, typer.Argument(metavar="SOURCE", help="worldbank (World Bank Indicators API) or ilostat (ILOSTAT).", case_sensitive=False)],
-    indicator: Annotated[Optional[list[str]], typer.Option("--indicator", "-i", metavar="ID", autocompletion=_complete("indicator"), help="Plan indicator to fetch (default: every one mapped to that agency in targets.toml). Repeatable.")] = None,
-    state: Annotated[Optional[list[str]], typer.Option("--state", "-s", metavar="CODE", autocompletion=_complete("state"), help="Member state: alpha-3, alpha-2 or name (default: all). Repeatable.")] = None,
-    from_year: Annotated[Optional[int], typer.Option("--from", metavar="YEAR", min=1990, max=2200, help="First year (default: the plan's baseline year - 6).")] = None,
-    to_year: Annotated[Optional[int], typer.Option("--to", metavar="YEAR", min=1990, max=2200, help="Last year (default: this year).")] = None,
-    revise: Annotated[bool, typer.Option("--revise", metavar="", help="Supersede figures the agency has revised.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", metavar="", help="Fetch and check; list what would change; write nothing.")] = False,
+    source: Annotated[
+        Agency,
+        typer.Argument(
+            metavar="SOURCE", help="worldbank (World Bank Indicators API) or ilostat (ILOSTAT).", case_sensitive=False
+        ),
+    ],
+    indicator: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--indicator",
+            "-i",
+            metavar="ID",
+            autocompletion=_complete("indicator"),
+            help="Plan indicator to fetch (default: every one mapped to that agency in targets.toml). Repeatable.",
+        ),
+    ] = None,
+    state: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--state",
+            "-s",
+            metavar="CODE",
+            autocompletion=_complete("state"),
+            help="Member state: alpha-3, alpha-2 or name (default: all). Repeatable.",
+        ),
+    ] = None,
+    from_year: Annotated[
+        Optional[int],
+        typer.Option(
+            "--from", metavar="YEAR", min=1990, max=2200, help="First year (default: the plan's baseline year - 6)."
+        ),
+    ] = None,
+    to_year: Annotated[
+        Optional[int], typer.Option("--to", metavar="YEAR", min=1990, max=2200, help="Last year (default: this year).")
+    ] = None,
+    revise: Annotated[
+        bool, typer.Option("--revise", metavar="", help="Supersede figures the agency has revised.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", metavar="", help="Fetch and check; list what would change; write nothing.")
+    ] = False,
 ) -> None:
     """Fetch the plan's series from the World Bank or ILOSTAT into the store (all or nothing).
 
@@ -426,27 +594,108 @@ def fetch(
     """
     from admtrack.commands import fetch as command
 
-    command.run(_app(), source.value, indicators=indicator, states=state, from_year=from_year, to_year=to_year,
-                revise=revise, dry_run=dry_run)
+    command.run(
+        _app(),
+        source.value,
+        indicators=indicator,
+        states=state,
+        from_year=from_year,
+        to_year=to_year,
+        revise=revise,
+        dry_run=dry_run,
+    )
 
 
 # ---- writing commands --------------------------------------------------------------------------
 
+
 @app.command(context_settings={"ignore_unknown_options": False})
 def record(
-    state: Annotated[Optional[str], typer.Argument(metavar="STATE", help="Member state (or ASEAN).", show_default=False, autocompletion=_complete("state"))] = None,
-    indicator: Annotated[Optional[str], typer.Argument(metavar="INDICATOR", help="Indicator id.", show_default=False, autocompletion=_complete("indicator"))] = None,
-    year: Annotated[Optional[str], typer.Argument(metavar="YEAR", help="Calendar year of the figure.", show_default=False)] = None,
-    value: Annotated[Optional[str], typer.Argument(metavar="VALUE", help="The figure (a negative one follows --).", show_default=False)] = None,
-    file: Annotated[Optional[str], typer.Option("--file", metavar="PATH", help="Record many from a CSV, TSV, JSON, JSON Lines, SDMX-CSV file or an agency's bulk file; '-' for stdin.")] = None,
-    input_format: Annotated[Optional[InFmt], typer.Option("--input-format", metavar="FORMAT", help="csv, tsv, json, jsonl, sdmx-csv, or an agency's bulk file: worldbank-csv, ilostat-csv (default: from the extension, else sniffed from the content).", case_sensitive=False)] = None,
-    only: Annotated[Optional[list[str]], typer.Option("--indicator", "-i", metavar="ID", autocompletion=_complete("indicator"), help="worldbank-csv / ilostat-csv: only this plan indicator. Repeatable.")] = None,
-    from_year: Annotated[Optional[int], typer.Option("--from", metavar="YEAR", min=1990, max=2200, help="worldbank-csv / ilostat-csv: the first year to record (default 1990).")] = None,
-    to_year: Annotated[Optional[int], typer.Option("--to", metavar="YEAR", min=1990, max=2200, help="worldbank-csv / ilostat-csv: the last year to record (default: this year).")] = None,
-    source: Annotated[Optional[str], typer.Option("--source", metavar="TEXT", help="Where the figure comes from (agency, series, release).")] = None,
+    state: Annotated[
+        Optional[str],
+        typer.Argument(
+            metavar="STATE", help="Member state (or ASEAN).", show_default=False, autocompletion=_complete("state")
+        ),
+    ] = None,
+    indicator: Annotated[
+        Optional[str],
+        typer.Argument(
+            metavar="INDICATOR", help="Indicator id.", show_default=False, autocompletion=_complete("indicator")
+        ),
+    ] = None,
+    year: Annotated[
+        Optional[str], typer.Argument(metavar="YEAR", help="Calendar year of the figure.", show_default=False)
+    ] = None,
+    value: Annotated[
+        Optional[str],
+        typer.Argument(metavar="VALUE", help="The figure (a negative one follows --).", show_default=False),
+    ] = None,
+    file: Annotated[
+        Optional[str],
+        typer.Option(
+            "--file",
+            metavar="PATH",
+            help="Record many from a CSV, TSV, JSON, JSON Lines, SDMX-CSV file or an agency's bulk file; "
+            "'-' for stdin.",
+        ),
+    ] = None,
+    input_format: Annotated[
+        Optional[InFmt],
+        typer.Option(
+            "--input-format",
+            metavar="FORMAT",
+            help="csv, tsv, json, jsonl, sdmx-csv, or an agency's bulk file: worldbank-csv, ilostat-csv "
+            "(default: from the extension, else sniffed from the content).",
+            case_sensitive=False,
+        ),
+    ] = None,
+    only: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--indicator",
+            "-i",
+            metavar="ID",
+            autocompletion=_complete("indicator"),
+            help="worldbank-csv / ilostat-csv: only this plan indicator. Repeatable.",
+        ),
+    ] = None,
+    from_year: Annotated[
+        Optional[int],
+        typer.Option(
+            "--from",
+            metavar="YEAR",
+            min=1990,
+            max=2200,
+            help="worldbank-csv / ilostat-csv: the first year to record (default 1990).",
+        ),
+    ] = None,
+    to_year: Annotated[
+        Optional[int],
+        typer.Option(
+            "--to",
+            metavar="YEAR",
+            min=1990,
+            max=2200,
+            help="worldbank-csv / ilostat-csv: the last year to record (default: this year).",
+        ),
+    ] = None,
+    source: Annotated[
+        Optional[str],
+        typer.Option("--source", metavar="TEXT", help="Where the figure comes from (agency, series, release)."),
+    ] = None,
     note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="A note (definition, caveat).")] = None,
-    obs_status: Annotated[Optional[str], typer.Option("--obs-status", metavar="CODE", help="SDMX observation status: A normal (default), B break in series, E estimated, F forecast, I imputed, P provisional, U low reliability.")] = None,
-    revise: Annotated[bool, typer.Option("--revise", metavar="", help="Supersede a different figure already recorded.")] = False,
+    obs_status: Annotated[
+        Optional[str],
+        typer.Option(
+            "--obs-status",
+            metavar="CODE",
+            help="SDMX observation status: A normal (default), B break in series, E estimated, F forecast, "
+            "I imputed, P provisional, U low reliability.",
+        ),
+    ] = None,
+    revise: Annotated[
+        bool, typer.Option("--revise", metavar="", help="Supersede a different figure already recorded.")
+    ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", metavar="", help="Check and report, write nothing.")] = False,
 ) -> None:
     """Record one observation, or many with --file (all or nothing).
@@ -462,24 +711,53 @@ def record(
             raise _usage("record: give either STATE INDICATOR YEAR VALUE or --file, not both")
         if source is not None or note is not None or obs_status is not None:
             raise _usage("record --file: --source, --note and --obs-status come from the file's columns")
-        recording.record_file(ctx, file, input_format.value if input_format else None, revise=revise, dry_run=dry_run,
-                              indicators=only, from_year=from_year, to_year=to_year)
+        recording.record_file(
+            ctx,
+            file,
+            input_format.value if input_format else None,
+            revise=revise,
+            dry_run=dry_run,
+            indicators=only,
+            from_year=from_year,
+            to_year=to_year,
+        )
         return
     if bulk_only := [n for n, v in (("--indicator", only), ("--from", from_year), ("--to", to_year)) if v]:
         raise _usage(f"record: {bulk_only[0]} goes with --file (an agency's bulk file)")
-    missing = [n for n, v in (("STATE", state), ("INDICATOR", indicator), ("YEAR", year), ("VALUE", value)) if v is None]
+    missing = [
+        n for n, v in (("STATE", state), ("INDICATOR", indicator), ("YEAR", year), ("VALUE", value)) if v is None
+    ]
     if missing:
         raise _usage(f"record: missing argument {missing[0]} (or use --file PATH)")
-    recording.record_one(ctx, state, indicator, year, value, source=source, note=note, revise=revise, dry_run=dry_run,
-                         obs_status=obs_status)
+    recording.record_one(
+        ctx,
+        state,
+        indicator,
+        year,
+        value,
+        source=source,
+        note=note,
+        revise=revise,
+        dry_run=dry_run,
+        obs_status=obs_status,
+    )
 
 
 @app.command()
 def retract(
-    state: Annotated[str, typer.Argument(metavar="STATE", help="Member state (or ASEAN).", autocompletion=_complete("state"))],
-    indicator: Annotated[str, typer.Argument(metavar="INDICATOR", help="Indicator id (see `admtrack targets`).", autocompletion=_complete("indicator"))],
+    state: Annotated[
+        str, typer.Argument(metavar="STATE", help="Member state (or ASEAN).", autocompletion=_complete("state"))
+    ],
+    indicator: Annotated[
+        str,
+        typer.Argument(
+            metavar="INDICATOR", help="Indicator id (see `admtrack targets`).", autocompletion=_complete("indicator")
+        ),
+    ],
     year: Annotated[str, typer.Argument(metavar="YEAR", help="Calendar year of the figure.")],
-    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why the figure is withdrawn (kept in history).")],
+    reason: Annotated[
+        str, typer.Option("--reason", metavar="TEXT", help="Why the figure is withdrawn (kept in history).")
+    ],
     dry_run: Annotated[bool, typer.Option("--dry-run", metavar="", help="Check and report, write nothing.")] = False,
 ) -> None:
     """Withdraw a figure (from the store or the reference layer); it stays in history.
@@ -493,7 +771,9 @@ def retract(
 
 @app.command()
 def init(
-    folder: Annotated[Optional[Path], typer.Argument(metavar="DIR", help="Folder (default: the data folder).", file_okay=False)] = None,
+    folder: Annotated[
+        Optional[Path], typer.Argument(metavar="DIR", help="Folder (default: the data folder).", file_okay=False)
+    ] = None,
     force: Annotated[bool, typer.Option("--force", metavar="", help="Overwrite an existing targets.toml.")] = False,
 ) -> None:
     """Write an editable copy of the bundled targets.toml into a data folder.
@@ -512,6 +792,7 @@ def _usage(message: str) -> Exception:
 
 
 # ---- entry point -------------------------------------------------------------------------------
+
 
 def main(argv: list[str] | None = None) -> None:
     """The console script. Typer runs the command; this adds only what it does not do: our one-line

@@ -68,8 +68,9 @@ def read_source(path: str) -> tuple[str, bytes]:
             raise AdmError(f"{path}: cannot read: {exc.strerror or exc}") from None
         name = path
     if len(data) > MAX_BYTES:
-        raise AdmError(f"{name}: input is too large (more than {MAX_BYTES // (1024 * 1024)} MiB); split it "
-                       "into smaller files")
+        raise AdmError(
+            f"{name}: input is too large (more than {MAX_BYTES // (1024 * 1024)} MiB); split it into smaller files"
+        )
     check_fits(name, len(data))
     return name, data
 
@@ -108,8 +109,10 @@ def check_fits(name: str, size: int, *, available: int | None = None) -> None:
     have = available_memory() if available is None else available
     if have is not None and need > have:
         mib = 1024 * 1024
-        raise AdmError(f"{name}: recording {size / mib:.0f} MiB needs about {need / mib:.0f} MiB of memory and "
-                       f"only {have / mib:.0f} MiB is available; split it into smaller files")
+        raise AdmError(
+            f"{name}: recording {size / mib:.0f} MiB needs about {need / mib:.0f} MiB of memory and "
+            f"only {have / mib:.0f} MiB is available; split it into smaller files"
+        )
 
 
 def decode(name: str, data: bytes) -> str:
@@ -121,7 +124,9 @@ def decode(name: str, data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise AdmError(f"{name}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02X}); save the file as UTF-8") from None
+        raise AdmError(
+            f"{name}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02X}); save the file as UTF-8"
+        ) from None
 
 
 def detect_format(path: str, text: str, given: str | None) -> str:
@@ -200,7 +205,7 @@ def _lines(text: str) -> Iterator[str]:
         if stop < 0:
             yield text[start:]
             return
-        yield text[start:stop + 1]
+        yield text[start : stop + 1]
         start = stop + 1
 
 

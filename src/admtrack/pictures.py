@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from admtrack.model import REGION
 
@@ -92,8 +92,10 @@ class ReportData:
 
 # ---- building ------------------------------------------------------------------------------------
 
-def chart_data(ctx, target_id: str, states: list[str] | None = None, *, as_of: int | None = None,
-               method: str = "projection") -> ChartData:
+
+def chart_data(
+    ctx, target_id: str, states: list[str] | None = None, *, as_of: int | None = None, method: str = "projection"
+) -> ChartData:
     """The chart of one target: the region and each of ``states`` (codes, names or aliases).
 
     An unknown target or state is a usage error (exit 2), as for ``status``."""
@@ -102,15 +104,23 @@ def chart_data(ctx, target_id: str, states: list[str] | None = None, *, as_of: i
     return _chart(ctx, series, result, doc["targets"][0], result.targets[0], every_state=False)
 
 
-def report_data(ctx, *, states: list[str] | None = None, targets: list[str] | None = None,
-                as_of: int | None = None, method: str = "projection") -> ReportData:
+def report_data(
+    ctx,
+    *,
+    states: list[str] | None = None,
+    targets: list[str] | None = None,
+    as_of: int | None = None,
+    method: str = "projection",
+) -> ReportData:
     """Everything ``admtrack report`` shows, for the chosen states and targets."""
     from admtrack import __version__
     from admtrack.render.emit import gaps_doc
 
     doc, result = _run(ctx, states, targets, as_of, method)
     series = _series(ctx, result)
-    charts = {t["id"]: _chart(ctx, series, result, t, tr, every_state=True) for t, tr in zip(doc["targets"], result.targets)}
+    charts = {
+        t["id"]: _chart(ctx, series, result, t, tr, every_state=True) for t, tr in zip(doc["targets"], result.targets)
+    }
     plan = ctx.plan
     return ReportData(
         plan={**doc["plan"], "adopted": plan.meta.adopted, "source": plan.meta.source},
@@ -152,9 +162,14 @@ def _region_points(ctx, series, tgt) -> XY:
     members = list(ctx.plan.state_codes)
     values = series.by_state(tgt.indicator, members)
     weights = series.by_state(tgt.weight, members) if tgt.weight else None
-    years = region_series(values, weights, members, tgt.aggregate,
-                          reported=series.points(tgt.indicator, REGION),
-                          min_coverage=ctx.plan.meta.min_coverage)
+    years = region_series(
+        values,
+        weights,
+        members,
+        tgt.aggregate,
+        reported=series.points(tgt.indicator, REGION),
+        min_coverage=ctx.plan.meta.min_coverage,
+    )
     return tuple((y.year, y.value) for y in years)
 
 
@@ -176,15 +191,32 @@ def _chart(ctx, series, result, t: dict, tr, *, every_state: bool) -> ChartData:
     Y, B = goal_obj.target_year, goal_obj.baseline_year
     region = t["region"]
     names = {s.code: s.name for s in plan.states}
-    lines = [Line(REGION, "ASEAN (region)", _region_points(ctx, series, tgt), _projection(region, Y),
-                  region.get("target"), region.get("status") or "insufficient_data", region=True)]
+    lines = [
+        Line(
+            REGION,
+            "ASEAN (region)",
+            _region_points(ctx, series, tgt),
+            _projection(region, Y),
+            region.get("target"),
+            region.get("status") or "insufficient_data",
+            region=True,
+        )
+    ]
     chosen = result.state_filter or []
     for a in t["states"]:
         if not every_state and a["state"] not in chosen:
             continue
         pts = tuple((p.year, p.value) for p in series.points(tgt.indicator, a["state"]))
-        lines.append(Line(a["state"], names.get(a["state"], a["state"]), pts, _projection(a, Y), a.get("target"),
-                          a.get("status") or "insufficient_data"))
+        lines.append(
+            Line(
+                a["state"],
+                names.get(a["state"], a["state"]),
+                pts,
+                _projection(a, Y),
+                a.get("target"),
+                a.get("status") or "insufficient_data",
+            )
+        )
     base = region.get("baseline")
     goal = region.get("target")
     required: XY = ()
@@ -199,30 +231,55 @@ def _chart(ctx, series, result, t: dict, tr, *, every_state: bool) -> ChartData:
     status = region.get("status") or "insufficient_data"
     latest = region.get("latest")
     if latest:
-        alt = (f"{tr.target.title}. ASEAN: {fmt_value(latest['value'], unit)} in {latest['year']}"
-               + (f", goal {fmt_value(goal, unit)} by {Y}" if goal is not None else "")
-               + (f", projected {fmt_value(region['projected'], unit)} by {Y} at the observed pace"
-                  if region.get("projected") is not None else "")
-               + f": {LABEL.get(status, status)}.")
+        alt = (
+            f"{tr.target.title}. ASEAN: {fmt_value(latest['value'], unit)} in {latest['year']}"
+            + (f", goal {fmt_value(goal, unit)} by {Y}" if goal is not None else "")
+            + (
+                f", projected {fmt_value(region['projected'], unit)} by {Y} at the observed pace"
+                if region.get("projected") is not None
+                else ""
+            )
+            + f": {LABEL.get(status, status)}."
+        )
     else:
         alt = f"{tr.target.title}. ASEAN: no region figure yet ({LABEL.get(status, status)})."
     shown = [ln for ln in lines[1:] if ln.points]
     if shown:
-        alt += " " + "; ".join(f"{ln.label} {fmt_value(ln.points[-1][1], unit)} in {ln.points[-1][0]}"
-                               f" ({LABEL.get(ln.status, ln.status)})" for ln in shown) + "."
+        alt += (
+            " "
+            + "; ".join(
+                f"{ln.label} {fmt_value(ln.points[-1][1], unit)} in {ln.points[-1][0]}"
+                f" ({LABEL.get(ln.status, ln.status)})"
+                for ln in shown
+            )
+            + "."
+        )
     return ChartData(
-        target_id=tgt.id, title=tgt.title, indicator=tgt.indicator,
-        indicator_name=tr.indicator.name or tgt.indicator, unit=unit, unit_label=UNIT_LABEL.get(unit, unit),
-        baseline_year=B, target_year=Y, as_of=result.as_of, goal=goal, plan_goal=plan_goal,
+        target_id=tgt.id,
+        title=tgt.title,
+        indicator=tgt.indicator,
+        indicator_name=tr.indicator.name or tgt.indicator,
+        unit=unit,
+        unit_label=UNIT_LABEL.get(unit, unit),
+        baseline_year=B,
+        target_year=Y,
+        as_of=result.as_of,
+        goal=goal,
+        plan_goal=plan_goal,
         baseline=None if not base else (base["year"], base["value"]),
-        required=required, projection=lines[0].projection, lines=tuple(lines), status=status,
-        same_scale=tgt.kind == "level" and tgt.aggregate in ("mean", "weighted_mean"), alt=alt)
+        required=required,
+        projection=lines[0].projection,
+        lines=tuple(lines),
+        status=status,
+        same_scale=tgt.kind == "level" and tgt.aggregate in ("mean", "weighted_mean"),
+        alt=alt,
+    )
 
 
 def _today() -> str:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.strip().isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date().isoformat()
+        return datetime.fromtimestamp(int(epoch), tz=UTC).date().isoformat()
     return date.today().isoformat()
 
 
@@ -266,18 +323,26 @@ def _caveats(ctx, series, doc: dict, result) -> tuple[Caveat, ...]:
         carried = region.get("carried_forward") or []
         if carried:
             latest = region.get("latest") or {}
-            add("carried_forward", f"{t['id']}: the region's {latest.get('year', 'latest')} value carries forward "
-                                   f"an earlier figure of {', '.join(carried)}")
+            add(
+                "carried_forward",
+                f"{t['id']}: the region's {latest.get('year', 'latest')} value carries forward "
+                f"an earlier figure of {', '.join(carried)}",
+            )
         cov = region.get("coverage")
         if cov and cov.get("states", 0) < cov.get("of", 0):
-            add("coverage", f"{t['id']}: the region figure covers {cov['states']} of {cov['of']} member states"
-                            f" ({cov.get('weight_share', 0) * 100:.0f}% of the weight)")
+            add(
+                "coverage",
+                f"{t['id']}: the region figure covers {cov['states']} of {cov['of']} member states"
+                f" ({cov.get('weight_share', 0) * 100:.0f}% of the weight)",
+            )
         for a in [region, *t["states"]]:
             latest = a.get("latest") or {}
             status = latest.get("obs_status")
             if status and status != "A":
-                add("obs_status", f"{t['id']}/{a['state']}: the latest figure ({latest.get('year')}) has "
-                                  f"observation status {status}")
+                add(
+                    "obs_status",
+                    f"{t['id']}/{a['state']}: the latest figure ({latest.get('year')}) has observation status {status}",
+                )
             trend = a.get("trend")
             if isinstance(trend, dict) and trend.get("points") == 2:
                 add("trend", f"{t['id']}/{a['state']}: the trend is drawn from only 2 points")

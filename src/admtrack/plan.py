@@ -7,6 +7,7 @@ content hash and admtrack's version, and a plan that has been validated once loa
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -293,10 +294,8 @@ def _fingerprint(raw: bytes) -> str:
     validated under older rules is validated again)."""
     h = hashlib.sha256(raw)
     h.update(f"\0admtrack {__version__}\0".encode())
-    try:
+    with contextlib.suppress(OSError):
         h.update(Path(__file__).with_name("plan_schema.py").read_bytes())
-    except OSError:
-        pass
     return h.hexdigest()
 
 

@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from admtrack.model import REGION
 from admtrack.errors import Problem, toml_error_line
+from admtrack.model import REGION
 from admtrack.plan import fold as _fold
 
 KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -167,7 +167,6 @@ class PlanFile(_Strict):
     target: list[TargetModel] = []
 
 
-
 def validate_text(text: str) -> dict | list[Problem]:
     """The plan as a plain JSON-ready dict (the file's keys, defaults filled in), or every problem."""
     try:
@@ -220,7 +219,7 @@ def _locate(text: str, loc: tuple) -> int | None:
         return None
     table = str(loc[0])
     index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
-    rest = [str(p) for p in loc[(2 if index is not None else 1):] if not isinstance(p, int)]
+    rest = [str(p) for p in loc[(2 if index is not None else 1) :] if not isinstance(p, int)]
     start, end = None, len(lines)
     count = -1
     header_aot = re.compile(r"^\s*\[\[\s*([A-Za-z0-9_.-]+)\s*\]\]")
@@ -281,7 +280,11 @@ def _cross_check(data: PlanFile, text: str) -> list[Problem]:
                 if ref not in ids:
                     add(("indicator", i, "derive"), f"indicator[{ind.id}].derive.of", f"unknown indicator {ref!r}")
                 elif ref == ind.id:
-                    add(("indicator", i, "derive"), f"indicator[{ind.id}].derive.of", "an indicator cannot derive from itself")
+                    add(
+                        ("indicator", i, "derive"),
+                        f"indicator[{ind.id}].derive.of",
+                        "an indicator cannot derive from itself",
+                    )
     by_id = {i.id: i for i in data.indicator}
     for i, s in enumerate(data.state):
         for k, alias in enumerate(s.aliases):
@@ -304,17 +307,23 @@ def _cross_check(data: PlanFile, text: str) -> list[Problem]:
         if t.weight is not None and t.weight not in ids:
             add(("target", i, "weight"), f"target[{t.id}].weight", f"unknown indicator {t.weight!r}")
         target_ind = by_id.get(t.indicator)
-        if target_ind is not None and t.kind == "level" and t.value is not None:
-            if (target_ind.min is not None and t.value < target_ind.min) or (target_ind.max is not None and t.value > target_ind.max):
-                lo = "-inf" if target_ind.min is None else f"{target_ind.min:g}"
-                hi = "inf" if target_ind.max is None else f"{target_ind.max:g}"
-                add(("target", i, "value"), f"target[{t.id}].value",
-                    f"{t.value:g} is outside the bounds of indicator {target_ind.id!r} ({lo} to {hi})")
+        if target_ind is not None and t.kind == "level" and t.value is not None and _outside(t.value, target_ind):
+            lo = "-inf" if target_ind.min is None else f"{target_ind.min:g}"
+            hi = "inf" if target_ind.max is None else f"{target_ind.max:g}"
+            add(
+                ("target", i, "value"),
+                f"target[{t.id}].value",
+                f"{t.value:g} is outside the bounds of indicator {target_ind.id!r} ({lo} to {hi})",
+            )
         by = t.baseline_year or data.plan.baseline_year
         ty = t.target_year or data.plan.target_year
         if ty <= by:
             add(("target", i, "target_year"), f"target[{t.id}].target_year", "must be after the baseline year")
     return out
+
+
+def _outside(value: float, ind: IndicatorModel) -> bool:
+    return (ind.min is not None and value < ind.min) or (ind.max is not None and value > ind.max)
 
 
 def _find_cycle(start: str, by_id: dict) -> list[str] | None:

@@ -58,8 +58,7 @@ from .assess import (
 )
 from .model import REGION, Assessment, Coverage, Goal, Point, Thresholds, TrendSpan
 
-__all__ = ["CARRY_YEARS", "RULES", "RegionYear", "TargetAssessment", "assess_target", "fair_shares",
-           "region_series"]
+__all__ = ["CARRY_YEARS", "RULES", "RegionYear", "TargetAssessment", "assess_target", "fair_shares", "region_series"]
 
 #: A state's observation is carried forward to later region years for at most this many years.
 CARRY_YEARS = 2
@@ -208,7 +207,9 @@ class TargetAssessment:
     series: list[RegionYear]
 
 
-def fair_shares(total: float, weights_at: Mapping[str, float | None] | None, members: Sequence[str]) -> dict[str, float]:
+def fair_shares(
+    total: float, weights_at: Mapping[str, float | None] | None, members: Sequence[str]
+) -> dict[str, float]:
     """SPEC §5.5: each member's fair share of a ``sum`` target's T: T × w_i / Σ w_j over all members
     (``weights_at``: each member's weight at the year in question), or T / n without a weight
     indicator, or when some member has no weight or the total is not > 0 (the coverage rule)."""
@@ -272,8 +273,9 @@ def assess_target(
             own_goal[m] = explicit[m]
         else:
             own_goal[m] = goal_target(goal, _own_base(pts[m], goal, method))
-    states = {m: assess(pts[m], goal, state=m, thresholds=thresholds, method=method, target=explicit[m])
-              for m in members}
+    states = {
+        m: assess(pts[m], goal, state=m, thresholds=thresholds, method=method, target=explicit[m]) for m in members
+    }
 
     if last is None:
         region = _no_region_value(goal, rule, any(pts.values()) or bool(reported))
@@ -322,14 +324,15 @@ def _constant_composition(
     missing = sorted(m for m, b in bases.items() if b is None)
     if missing:  # cagr-ratio only: a §5.1 baseline always exists for a state with data
         fill_levels(a, goal, None, last.point, _region_goal(goal, rule, last.coverage, None))
-        return insufficient(a, "no_base_year", f"no observation in or after {goal.baseline_year} for "
-                            + ", ".join(missing))
-    x_B = _aggregate(rule, [(bases[m].value, w) for m, (_p, w) in C.items()])  # type: ignore[union-attr]
+        return insufficient(
+            a, "no_base_year", f"no observation in or after {goal.baseline_year} for " + ", ".join(missing)
+        )
+    found = {m: b for m, b in bases.items() if b is not None}  # every state of C, once none is missing
+    x_B = _aggregate(rule, [(found[m].value, w) for m, (_p, w) in C.items()])
     if x_B is None:  # the same weights gave the latest value: only an overflow gets here
         fill_levels(a, goal, None, last.point, _region_goal(goal, rule, last.coverage, None))
         return insufficient(a, "no_data", "matched baseline not computable (overflow)")
-    base = Point(max(b.year for b in bases.values()), x_B,  # type: ignore[union-attr]
-                 f"matched: {rule} of the baselines of {len(C)} states")
+    base = Point(max(b.year for b in found.values()), x_B, f"matched: {rule} of the baselines of {len(C)} states")
     target = _region_goal(goal, rule, last.coverage, base)
     a.notes.append(f"baseline matched over the {len(C)} states of the latest value")
     if method == "cagr-ratio":
@@ -359,8 +362,10 @@ def _constant_composition(
     a.trend = TrendSpan(min(f for f, _ in spans), max(t for _, t in spans), len(years))
     rate, linear = pace(last.value, projected, Y - last.year)
     a.observed_rate = _finite(rate)
-    a.notes.append(f"pace built bottom-up from the projections of {len(parts)} states ({len(spans)} with a "
-                   "trend)" + ("; linear" if linear else ""))
+    a.notes.append(
+        f"pace built bottom-up from the projections of {len(parts)} states ({len(spans)} with a "
+        "trend)" + ("; linear" if linear else "")
+    )
     return apply_projection(a, goal, projected, target, thresholds)
 
 

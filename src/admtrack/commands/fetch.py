@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from admtrack.commands.record import _num, _say, record_rows, same_release, say_left_out
 from admtrack.errors import AdmError, UsageError
@@ -30,12 +31,10 @@ YEARS_BEFORE_BASELINE = 6
 
 def run(ctx, source: str, *, indicators: list[str] | None, states: list[str] | None, from_year: int | None,
         to_year: int | None, revise: bool, dry_run: bool) -> None:
+    from admtrack.sources import ilostat, worldbank
     from admtrack.validate import MIN_YEAR, current_year
 
-    if source == "worldbank":
-        from admtrack.sources import worldbank as agency
-    else:
-        from admtrack.sources import ilostat as agency
+    agency = worldbank if source == "worldbank" else ilostat
     plan = ctx.plan
     wanted = _indicators(ctx, source, indicators)
     codes = _states(ctx, states)
@@ -104,8 +103,8 @@ def _states(ctx, given: list[str] | None) -> list[str]:
     return out
 
 
-def _http_settings() -> dict[str, float | int]:
-    out: dict[str, float | int] = {}
+def _http_settings() -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for name, key, kind in ((ENV_TIMEOUT, "timeout", float), (ENV_RETRIES, "retries", int),
                             (ENV_BACKOFF, "backoff", float)):
         raw = os.environ.get(name, "").strip()

@@ -206,7 +206,7 @@ def small_multiples(c, *, columns: int = 4, panel: tuple[float, float] = (2.2, 1
         ax.grid(axis="y", color="#EEEEEE", lw=0.6)
         if years:
             ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
-    key = "blue: the state · dotted: projection · ★ its goal by %d" % c.target_year
+    key = f"blue: the state · dotted: projection · ★ its goal by {c.target_year}"
     if c.same_scale:
         key += " · grey: ASEAN"
     fig.suptitle(key, fontsize=8, color="#444444", x=0.01, ha="left", fontweight="normal")

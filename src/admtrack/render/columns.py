@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 from admtrack.model import REGION
@@ -350,6 +351,15 @@ def compact_value(v: float, unit: str) -> str:
     return f"{v:.1f}"
 
 
+def _matrix_value(r, i: int) -> float | None:
+    latest = r.cells[i].latest
+    return None if latest is None else latest.value
+
+
+def _matrix_text(r, short: bool, i: int, unit: str) -> Cell:
+    return matrix_cell(r.cells[i], unit, r.as_of)
+
+
 def matrix_cell(a, unit: str, as_of: int) -> Cell:
     """Latest value (its obs_status mark, and its year when that is not the as-of year: ``4.0'20``),
     % of goal, status symbol."""
@@ -372,8 +382,8 @@ def matrix_spec(result) -> Spec:
         cols.append(Column(
             f"T{n}", f"{tr.target.id}{mark} [{fmt.UNIT_SHORT.get(unit, unit)}]",
             f"T{n}{mark} {fmt.UNIT_SHORT.get(unit, unit)}", numeric=True,
-            value=lambda r, i=n - 1: r.cells[i].latest and r.cells[i].latest.value,
-            text=lambda r, short, i=n - 1, u=unit: matrix_cell(r.cells[i], u, r.as_of)))
+            value=partial(_matrix_value, i=n - 1),
+            text=partial(_matrix_text, i=n - 1, unit=unit)))
     keys = tuple(c.key for c in cols)
     return Spec("matrix", tuple(cols), (Layout("compact", keys, short=True),))
 

@@ -8,6 +8,9 @@ passed through as the core computed them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from admtrack.model import REGION, Assessment
 from admtrack.render import columns as spec
 from admtrack.render import machine
@@ -23,7 +26,7 @@ def assessment_doc(a: Assessment, *, method: str, region: bool = False, sum_targ
     """The SPEC §4 ASSESSMENT object (plus years_left, shortfall; ratio under cagr-ratio; basis and
     carried_forward for the region; ``goal`` for the region of a ``sum`` target)."""
     tr = a.trend
-    doc = {
+    doc: dict[str, Any] = {
         "state": a.state,
         "baseline": None if a.baseline is None else {"year": a.baseline.year, "value": a.baseline.value},
         "latest": None if a.latest is None else {"year": a.latest.year, "value": a.latest.value,
@@ -86,7 +89,7 @@ def gaps_doc(result) -> dict:
 
     rows = []
     for tr, a in gap_rows(result):
-        row = {"target_id": tr.target.id, "unit": tr.indicator.unit}
+        row: dict[str, Any] = {"target_id": tr.target.id, "unit": tr.indicator.unit}
         row.update(assessment_doc(a, method=result.method, region=a.state == REGION,
                                   sum_target=tr.target.aggregate == "sum"))
         row["shortfall_share"] = a.shortfall_share
@@ -137,7 +140,7 @@ def _rows(fmt: str, report: spec.Spec, rows, result=None, *, raw: bool = False) 
                        numeric=[c.key for c in cols if c.numeric])
 
 
-def _markdown(report: spec.Spec, layout: spec.Layout, rows, *, notes: list[str] = ()) -> None:
+def _markdown(report: spec.Spec, layout: spec.Layout, rows, *, notes: Sequence[str] = ()) -> None:
     """Markdown: the people columns of a layout, as the table shows them (machine formats carry every
     field at full precision)."""
     cols = report.people(layout)

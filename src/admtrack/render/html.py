@@ -14,9 +14,9 @@ from admtrack.render.fmt import LABEL, SYMBOL_CHAR, fmt_gap, fmt_value, pct, rat
 
 METHOD_TEXT = {
     "projection": "projection — the latest figure carried to 2030 at the pace of the last five years, "
-                  "compared with the distance to the goal (SPEC §5.3)",
+    "compared with the distance to the goal (SPEC §5.3)",
     "cagr-ratio": "cagr-ratio — observed versus required compound growth, as Open SDG and Statistics Canada "
-                  "assess (SPEC §5.4)",
+    "assess (SPEC §5.4)",
 }
 STATUS_HELP = {
     "achieved": "the latest figure meets the goal",
@@ -27,8 +27,10 @@ STATUS_HELP = {
     "insufficient_data": "too few figures to assess",
 }
 CAVEAT_HEAD = {
-    "proxy": "Proxies", "definition": "Definitions (national figures are not strictly comparable)",
-    "carried_forward": "Carried-forward figures", "coverage": "Coverage of the region figures",
+    "proxy": "Proxies",
+    "definition": "Definitions (national figures are not strictly comparable)",
+    "carried_forward": "Carried-forward figures",
+    "coverage": "Coverage of the region figures",
     "obs_status": "Figures that are not normal observations (SDMX status other than A)",
     "trend": "Trends drawn from only two points",
 }
@@ -65,24 +67,39 @@ def _flag(latest: dict | None) -> str:
 def _region_row(t: dict) -> dict:
     a, unit = t["region"], t["unit"]
     return {
-        "id": t["id"], "title": t["title"], "unit": unit,
-        "baseline": _point(a.get("baseline"), unit), "latest": _point(a.get("latest"), unit) + _flag(a.get("latest")),
-        "goal": fmt_value(a.get("target"), unit), "plan_goal": fmt_value(a.get("goal"), unit) if a.get("goal") else None,
-        "attainment": pct(a.get("attainment")), "progress": pct(a.get("progress")),
-        "gap": fmt_gap(a.get("gap"), unit), "projected": fmt_value(a.get("projected"), unit),
-        "status": _status(a.get("status")), "coverage": _coverage(a, t.get("weight")), "reason": a.get("reason"),
+        "id": t["id"],
+        "title": t["title"],
+        "unit": unit,
+        "baseline": _point(a.get("baseline"), unit),
+        "latest": _point(a.get("latest"), unit) + _flag(a.get("latest")),
+        "goal": fmt_value(a.get("target"), unit),
+        "plan_goal": fmt_value(a.get("goal"), unit) if a.get("goal") else None,
+        "attainment": pct(a.get("attainment")),
+        "progress": pct(a.get("progress")),
+        "gap": fmt_gap(a.get("gap"), unit),
+        "projected": fmt_value(a.get("projected"), unit),
+        "status": _status(a.get("status")),
+        "coverage": _coverage(a, t.get("weight")),
+        "reason": a.get("reason"),
     }
 
 
 def _gap_row(r: dict, names: dict) -> dict:
     unit = r.get("unit") or ""
     return {
-        "state": r["state"], "name": names.get(r["state"], r["state"]), "region": r["state"] == REGION,
-        "latest": _point(r.get("latest"), unit) + _flag(r.get("latest")), "goal": fmt_value(r.get("target"), unit),
-        "gap": fmt_gap(r.get("gap"), unit), "years_left": "—" if r.get("years_left") is None else r["years_left"],
-        "required": rate(r.get("required_rate")), "observed": rate(r.get("observed_rate")),
-        "projected": fmt_value(r.get("projected"), unit), "shortfall": fmt_value(r.get("shortfall"), unit),
-        "contribution": fmt_gap(r.get("contribution"), unit), "status": _status(r.get("status")),
+        "state": r["state"],
+        "name": names.get(r["state"], r["state"]),
+        "region": r["state"] == REGION,
+        "latest": _point(r.get("latest"), unit) + _flag(r.get("latest")),
+        "goal": fmt_value(r.get("target"), unit),
+        "gap": fmt_gap(r.get("gap"), unit),
+        "years_left": "—" if r.get("years_left") is None else r["years_left"],
+        "required": rate(r.get("required_rate")),
+        "observed": rate(r.get("observed_rate")),
+        "projected": fmt_value(r.get("projected"), unit),
+        "shortfall": fmt_value(r.get("shortfall"), unit),
+        "contribution": fmt_gap(r.get("contribution"), unit),
+        "status": _status(r.get("status")),
     }
 
 
@@ -100,9 +117,14 @@ def _matrix(status: dict, names: dict) -> dict:
             if a is None or not a.get("latest"):
                 cells.append({"value": "—", "of_goal": "", "status": _status(a and a.get("status"))})
                 continue
-            cells.append({"value": fmt_value(a["latest"]["value"], t["unit"]) + _flag(a["latest"]),
-                          "year": a["latest"]["year"], "of_goal": pct(a.get("attainment")),
-                          "status": _status(a.get("status"))})
+            cells.append(
+                {
+                    "value": fmt_value(a["latest"]["value"], t["unit"]) + _flag(a["latest"]),
+                    "year": a["latest"]["year"],
+                    "of_goal": pct(a.get("attainment")),
+                    "status": _status(a.get("status")),
+                }
+            )
         rows.append({"state": code, "name": names.get(code, code), "cells": cells})
     return {"targets": [{"id": t["id"], "n": i} for i, t in enumerate(status["targets"], 1)], "rows": rows}
 
@@ -113,12 +135,22 @@ def context(report, *, chart_markup: dict) -> dict:
     targets = []
     for i, t in enumerate(report.status["targets"], 1):
         rows = [_gap_row(r, names) for r in report.gaps["rows"] if r["target_id"] == t["id"]]
-        targets.append({"n": i, **_region_row(t), "indicator": t["indicator"], "rows": rows,
-                        "charts": chart_markup.get(t["id"], {}), "alt": report.charts[t["id"]].alt,
-                        "no_figures": [ln.label for ln in report.charts[t["id"]].states if not ln.points],
-                        "aggregate": t.get("aggregate"), "weight": t.get("weight"),
-                        "contributions": any(r.get("contribution") is not None for r in report.gaps["rows"]
-                                             if r["target_id"] == t["id"])})
+        targets.append(
+            {
+                "n": i,
+                **_region_row(t),
+                "indicator": t["indicator"],
+                "rows": rows,
+                "charts": chart_markup.get(t["id"], {}),
+                "alt": report.charts[t["id"]].alt,
+                "no_figures": [ln.label for ln in report.charts[t["id"]].states if not ln.points],
+                "aggregate": t.get("aggregate"),
+                "weight": t.get("weight"),
+                "contributions": any(
+                    r.get("contribution") is not None for r in report.gaps["rows"] if r["target_id"] == t["id"]
+                ),
+            }
+        )
     counts: dict[str, int] = {}
     for t in report.status["targets"]:
         s = t["region"].get("status") or "insufficient_data"
@@ -127,7 +159,10 @@ def context(report, *, chart_markup: dict) -> dict:
     for c in report.caveats:
         caveats.setdefault(c.kind, []).append(c.text)
     return {
-        "r": report, "plan": report.plan, "targets": targets, "matrix": _matrix(report.status, names),
+        "r": report,
+        "plan": report.plan,
+        "targets": targets,
+        "matrix": _matrix(report.status, names),
         "summary": [{**_status(s), "count": counts[s]} for s in (*LABEL,) if s in counts],
         "legend": [{**_status(s), "help": STATUS_HELP[s]} for s in LABEL],
         "method_text": METHOD_TEXT.get(report.method, report.method),
@@ -139,8 +174,13 @@ def context(report, *, chart_markup: dict) -> dict:
 def _environment(*, autoescape: bool):
     from jinja2 import Environment, PackageLoader
 
-    return Environment(loader=PackageLoader("admtrack.render", "templates"), autoescape=autoescape,
-                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    return Environment(
+        loader=PackageLoader("admtrack.render", "templates"),
+        autoescape=autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 def html(report) -> str:
@@ -153,11 +193,16 @@ def html(report) -> str:
     for n, (tid, c) in enumerate(report.charts.items(), 1):
         states = chart.small_multiples(c)
         markup[tid] = {
-            "main": Markup(chart.svg(chart.figure(c, width=8.4, height=4.2, states=False), alt=c.alt,
-                                     prefix=f"t{n}")),
-            "states": None if states is None else Markup(chart.svg(
-                states, alt=f"{c.title}: one small chart per member state, with its projection and goal.",
-                prefix=f"t{n}s")),
+            "main": Markup(chart.svg(chart.figure(c, width=8.4, height=4.2, states=False), alt=c.alt, prefix=f"t{n}")),
+            "states": None
+            if states is None
+            else Markup(
+                chart.svg(
+                    states,
+                    alt=f"{c.title}: one small chart per member state, with its projection and goal.",
+                    prefix=f"t{n}s",
+                )
+            ),
         }
     return _environment(autoescape=True).get_template("report.html.j2").render(context(report, chart_markup=markup))
 
@@ -177,8 +222,7 @@ def markdown(report, path: Path) -> list[Path]:
         states = chart.small_multiples(c)
         if states is not None:
             f = path.with_name(f"{path.stem}-{tid}-states.svg")
-            f.write_text(chart.svg_file(states, alt=f"{c.title}: one small chart per member state."),
-                         encoding="utf-8")
+            f.write_text(chart.svg_file(states, alt=f"{c.title}: one small chart per member state."), encoding="utf-8")
             written.append(f)
             files["states"] = f.name
         markup[tid] = files

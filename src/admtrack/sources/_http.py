@@ -4,7 +4,8 @@ again after a growing pause; anything else fails at once. Imported by the ``fetc
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from admtrack.errors import AdmError
 from admtrack.sources import Fetched, Row, fields, get, scaled, selected

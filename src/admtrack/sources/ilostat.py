@@ -20,8 +20,9 @@ import io
 import os
 import re
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from admtrack.errors import AdmError
 from admtrack.sources import OBS_STATUS, Fetched, Row, fields, get, scaled, selected
@@ -31,13 +32,31 @@ DEFAULT_URL = "https://rplumber.ilo.org"
 AGENCY = "ILOSTAT"
 
 #: ILOSTAT's status labels (label layout) → SDMX CL_OBS_STATUS
-STATUS_LABELS = {"break in series": "B", "unreliable": "U", "low reliability": "U", "estimate": "E",
-                 "estimated": "E", "imputed": "I", "forecast": "F", "projection": "F", "provisional": "P",
-                 "preliminary": "P"}
+STATUS_LABELS = {
+    "break in series": "B",
+    "unreliable": "U",
+    "low reliability": "U",
+    "estimate": "E",
+    "estimated": "E",
+    "imputed": "I",
+    "forecast": "F",
+    "projection": "F",
+    "provisional": "P",
+    "preliminary": "P",
+}
 #: the label that heads the items of a classification code's first part (label layout)
-DIMENSION_LABELS = {"SEX": "sex", "OCU": "occupation", "OC2": "occupation", "ECO": "economic activity",
-                    "EC2": "economic activity", "AGE": "age", "EDU": "education", "INS": "institutional sector",
-                    "STE": "status in employment", "GEO": "area type"}
+DIMENSION_LABELS = {
+    "SEX": "sex",
+    "OCU": "occupation",
+    "OC2": "occupation",
+    "ECO": "economic activity",
+    "EC2": "economic activity",
+    "AGE": "age",
+    "EDU": "education",
+    "INS": "institutional sector",
+    "STE": "status in employment",
+    "GEO": "area type",
+}
 #: when items of one figure carry different statuses, the figure carries the first of these it meets
 STATUS_PRIORITY = ("U", "B", "E", "I", "F", "P")
 
@@ -46,10 +65,23 @@ def default_base() -> str:
     return (os.environ.get(ENV_URL) or DEFAULT_URL).rstrip("/")
 
 
-def fetch(indicators: Mapping[str, Any], wanted: Iterable[str] | None, states: Sequence[str],
-          from_year: int, to_year: int, *, base_url: str | None = None, client=None, progress=None,
-          timeout: float = 60.0, retries: int = 3, backoff: float = 1.0, sleep: Callable[[float], None] = time.sleep,
-          today: date | None = None, dated: bool = True) -> Fetched:
+def fetch(
+    indicators: Mapping[str, Any],
+    wanted: Iterable[str] | None,
+    states: Sequence[str],
+    from_year: int,
+    to_year: int,
+    *,
+    base_url: str | None = None,
+    client=None,
+    progress=None,
+    timeout: float = 60.0,
+    retries: int = 3,
+    backoff: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+    today: date | None = None,
+    dated: bool = True,
+) -> Fetched:
     """The plan's ``ilostat`` series for ``states`` (ISO3) in [from_year, to_year]: one request per ILOSTAT
     indicator id. Raises AdmError on any failure; never returns part of the data.
 
@@ -85,8 +117,16 @@ def fetch(indicators: Mapping[str, Any], wanted: Iterable[str] | None, states: S
             if not text.strip():
                 raise AdmError(f"{AGENCY}: {ilo_id}: empty answer (is the indicator id right?)")
             mine = {i: ind for i, ind in series if str(get(get(ind, "ilostat"), "id")) == ilo_id}
-            got = parse_csv(f"{AGENCY} {ilo_id}", text, mine, None, codes.get, from_year=from_year,
-                            to_year=to_year, retrieved=retrieved)
+            got = parse_csv(
+                f"{AGENCY} {ilo_id}",
+                text,
+                mine,
+                None,
+                codes.get,
+                from_year=from_year,
+                to_year=to_year,
+                retrieved=retrieved,
+            )
             rows += got.rows
             skipped += got.skipped
             incomplete += got.incomplete
@@ -98,9 +138,17 @@ def fetch(indicators: Mapping[str, Any], wanted: Iterable[str] | None, states: S
     return Fetched(rows, skipped, incomplete)
 
 
-def parse_csv(name: str, text: str, indicators: Mapping[str, Any], wanted: Iterable[str] | None,
-              resolve_state: Callable[[str], str | None], *, from_year: int | None = None,
-              to_year: int | None = None, retrieved: str | None = None) -> Fetched:
+def parse_csv(
+    name: str,
+    text: str,
+    indicators: Mapping[str, Any],
+    wanted: Iterable[str] | None,
+    resolve_state: Callable[[str], str | None],
+    *,
+    from_year: int | None = None,
+    to_year: int | None = None,
+    retrieved: str | None = None,
+) -> Fetched:
     """Rows from an ILOSTAT CSV (code or label layout) for every mapped indicator it holds.
 
     ``resolve_state``: a code or name → the plan's alpha-3, or None for a non-member (skipped, counted).
@@ -127,12 +175,14 @@ def parse_csv(name: str, text: str, indicators: Mapping[str, Any], wanted: Itera
     if label:
         if len(specs) != 1:
             ids = ", ".join(i for i, _, _ in specs)
-            raise AdmError(f"{name}: a label-layout ILOSTAT file does not name its indicator code; "
-                           f"choose one indicator (--indicator; mapped: {ids})")
+            raise AdmError(
+                f"{name}: a label-layout ILOSTAT file does not name its indicator code; "
+                f"choose one indicator (--indicator; mapped: {ids})"
+            )
     elif "indicator" not in at:
         raise AdmError(f"{name}:1: header: missing ILOSTAT column 'indicator'")
     for _, spec, _ in specs:
-        for dim in (get(spec, "filter") or {}):
+        for dim in get(spec, "filter") or {}:
             if dim.lower() not in at:
                 raise AdmError(f"{name}:1: header: the mapping filters on {dim!r}, which the file does not have")
         if (get(spec, "classif1") or get(spec, "total")) and "classif1" not in at:
@@ -158,7 +208,9 @@ def parse_csv(name: str, text: str, indicators: Mapping[str, Any], wanted: Itera
             continue
         if len(rec) != len(header):
             raise AdmError(f"{name}:{first_line}: has {len(rec)} fields, the header has {len(header)}")
-        cell = lambda col: rec[at[col]].strip() if col in at else ""  # noqa: E731
+        def cell(col: str, rec: list[str] = rec) -> str:
+            return rec[at[col]].strip() if col in at else ""
+
         ilo_code = cell("indicator")
         if not label:
             seen_ids.add(ilo_code)
@@ -195,12 +247,18 @@ def parse_csv(name: str, text: str, indicators: Mapping[str, Any], wanted: Itera
             key = (ind_id, state, year)
             slot = cells.setdefault(key, {}).setdefault(src, {})
             if item in slot:
-                raise AdmError(f"{name}:{first_line}: a second figure for {ind_id} {state} {year} "
-                               f"({item or 'no classif1'}, line {slot[item][2]} has the first); narrow the "
-                               f"mapping's `filter`")
+                raise AdmError(
+                    f"{name}:{first_line}: a second figure for {ind_id} {state} {year} "
+                    f"({item or 'no classif1'}, line {slot[item][2]} has the first); narrow the "
+                    f"mapping's `filter`"
+                )
             slot[item] = (value, status, first_line)
             modelled[key] = modelled.get(key, False) or _is_modelled(src, label)
-    if not label and seen_ids and not any(_same_indicator(get(spec, "id"), c) for _, spec, _ in specs for c in seen_ids):
+    if (
+        not label
+        and seen_ids
+        and not any(_same_indicator(get(spec, "id"), c) for _, spec, _ in specs for c in seen_ids)
+    ):
         held = ", ".join(sorted(seen_ids)[:5]) or "none"
         raise AdmError(f"{name}: holds ILOSTAT indicator(s) {held}; none is mapped to an indicator of the plan")
 
@@ -210,8 +268,10 @@ def parse_csv(name: str, text: str, indicators: Mapping[str, Any], wanted: Itera
     for (ind_id, state, year), per_source in cells.items():
         if len(per_source) > 1:
             srcs = ", ".join(sorted(s or "(none)" for s in per_source))
-            raise AdmError(f"{name}: {ind_id} {state} {year} comes from several ILO sources ({srcs}); "
-                           f"add `source = \"…\"` to the mapping's `filter`")
+            raise AdmError(
+                f"{name}: {ind_id} {state} {year} comes from several ILO sources ({srcs}); "
+                f'add `source = "…"` to the mapping\'s `filter`'
+            )
         ((src, found),) = per_source.items()
         spec, scale = by_id[ind_id]
         parts = list(get(spec, "classif1") or [])

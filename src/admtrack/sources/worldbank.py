@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from admtrack.errors import AdmError
-from admtrack.sources import OBS_STATUS, Row, Fetched, fields, get, scaled, selected
+from admtrack.sources import OBS_STATUS, Fetched, Row, fields, get, scaled, selected
 
 ENV_URL = "ADMTRACK_WORLDBANK_URL"
 DEFAULT_URL = "https://api.worldbank.org/v2"
