@@ -14,7 +14,6 @@ import os
 import stat
 from dataclasses import dataclass, replace
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 
 from admtrack import __version__
@@ -208,7 +207,7 @@ def fold(text: str) -> str:
 
 def bundled_path() -> Path:
     """The plan that ships with the package (or, in a source checkout, ``data/targets.toml``)."""
-    packaged = Path(str(resources.files("admtrack"))) / "data" / "targets.toml"
+    packaged = Path(__file__).resolve().parent / "data" / "targets.toml"  # in the wheel
     if packaged.is_file():
         return packaged
     return Path(__file__).resolve().parents[2] / "data" / "targets.toml"

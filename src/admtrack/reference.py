@@ -8,7 +8,6 @@ normal; ``released`` = the publication date of the figure's source, YYYY-MM-DD).
 from __future__ import annotations
 
 import csv
-from importlib import resources
 from pathlib import Path
 
 from admtrack.model import Observation
@@ -19,7 +18,7 @@ LAYER = "reference"
 
 
 def reference_path() -> Path:
-    packaged = Path(str(resources.files("admtrack"))) / "data" / "reference.csv"
+    packaged = Path(__file__).resolve().parent / "data" / "reference.csv"  # in the wheel
     if packaged.is_file():
         return packaged
     return Path(__file__).resolve().parents[2] / "data" / "reference.csv"

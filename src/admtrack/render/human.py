@@ -67,33 +67,39 @@ def build(report: spec.Spec, layout: spec.Layout, rows: Iterable, cols: Sequence
     return t
 
 
-def width_of(t: Table, *, squeeze: bool = True) -> int:
-    """The width a table needs: its cells whole, a wrapping column at its narrowest (``squeeze``) or
-    else only prose (wider than ``WRAP_MIN``) wrapped."""
-    total = 0
+def column_widths(t: Table, *, squeeze: bool = True) -> list[int]:
+    """The width each column of a table needs: its cells whole, a wrapping column at its narrowest
+    (``squeeze``) or else only prose (wider than ``WRAP_MIN``) wrapped."""
+    out = []
     for col in t.columns:
         cells = [cell_len(col.header) if isinstance(col.header, str) else 0]
         cells += [c.cell_len if isinstance(c, Text) else cell_len(str(c)) for c in col._cells]
         widest = max(cells)
         if col.no_wrap:
-            total += widest
+            out.append(widest)
         else:
             least = col.min_width or widest if squeeze else max(spec.WRAP_MIN, col.min_width or 0)
-            total += min(widest, least)
-    gap = 1 + t.padding[3]
-    return total + gap * max(len(t.columns) - 1, 0)
+            out.append(min(widest, least))
+    return out
+
+
+def width_of(t: Table, *, squeeze: bool = True, gap: int | None = None) -> int:
+    """The width a table needs, its columns ``gap`` spaces apart (default: as built)."""
+    widths = column_widths(t, squeeze=squeeze)
+    spaces = (1 + t.padding[3]) if gap is None else gap
+    return sum(widths) + spaces * max(len(widths) - 1, 0)
 
 
 def pick(con: Console, report: spec.Spec, rows: list) -> tuple[Table, spec.Layout]:
     """The first (widest) layout whose table fits the terminal, its columns two spaces apart or else one;
     failing all, the narrowest."""
     for layout in report.layouts:
+        t = build(report, layout, rows, gap=2)
         for squeeze in (False, True):
             for gap in (2, 1):
-                t = build(report, layout, rows, gap=gap)
-                if width_of(t, squeeze=squeeze) <= con.width:
-                    return t, layout
-    return t, layout
+                if width_of(t, squeeze=squeeze, gap=gap) <= con.width:
+                    return (t if gap == 2 else build(report, layout, rows, gap=gap)), layout
+    return build(report, layout, rows, gap=1), layout
 
 
 def title(con: Console, *variants: str) -> Text:
@@ -187,13 +193,17 @@ def _matrix(con: Console, result) -> list[RenderableType | None]:
     layout = report.layouts[0]
     rows = spec.matrix_rows(result)
     state, *targets = report.people(layout)
+    first, *widths = column_widths(build(report, layout, rows, [state, *targets]))
     blocks: list[list[spec.Column]] = []
-    for col in targets:
-        if blocks and width_of(build(report, layout, rows, [state, *blocks[-1], col], gap=1)) <= con.width:
+    sizes: list[list[int]] = []  # the widths of each block's columns
+    for col, w in zip(targets, widths):
+        if blocks and first + sum(sizes[-1]) + w + len(sizes[-1]) + 1 <= con.width:  # one space apart
             blocks[-1].append(col)
+            sizes[-1].append(w)
         else:
             blocks.append([col])
-    gap = 2 if all(width_of(build(report, layout, rows, [state, *b])) <= con.width for b in blocks) else 1
+            sizes.append([w])
+    gap = 2 if all(first + sum(b) + 2 * len(b) <= con.width for b in sizes) else 1
     out: list[RenderableType | None] = [title(con, "Member states: latest value, % of goal, status",
                                               "States: latest, % of goal, status")]
     for i, block in enumerate(blocks):
