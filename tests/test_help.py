@@ -40,3 +40,29 @@ def test_unknown_status_lists_the_choices(adm):
 def test_a_target_id_given_as_an_indicator_names_its_indicator(adm, data_dir):
     r = adm("history", "VNM", "productivity")
     assert_clean_error(r, 1, contains=("is a target", "labour-productivity"))
+
+
+def _complete(words: str, cword: int) -> list[str]:
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, _ADMTRACK_COMPLETE="complete_bash", COMP_WORDS=words, COMP_CWORD=str(cword))
+    code = "from admtrack.__main__ import main; main()"
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
+
+
+def test_shell_completion_from_the_plan():
+    """States, indicators, target ids and statuses complete from the plan (`--install-completion`)."""
+    assert _complete("admtrack status --state V", 3) == ["VNM"]
+    assert _complete("admtrack status --target digital-economy-", 3) == ["digital-economy-share",
+                                                                        "digital-economy-value-added"]
+    assert "labour-productivity" in _complete("admtrack history VNM labour", 3)
+    assert _complete("admtrack gaps --fail-on acc", 3) == ["acceleration-needed"]
+
+
+def test_completion_scripts_are_offered(adm):
+    r = adm.ok("--show-completion", "bash", data_dir=None)
+    assert "_admtrack_completion" in r.out
