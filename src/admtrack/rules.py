@@ -11,8 +11,18 @@ from typing import Any, NamedTuple
 
 from admtrack.errors import AdmError, Problem, where
 from admtrack.model import REGION, Key, Observation
-from admtrack.validate import (MIN_YEAR, OBS_STATUS, FieldError, check_bounds, check_number, check_obs_status,
-                               check_text, check_year, current_year, show_int)
+from admtrack.validate import (
+    MIN_YEAR,
+    OBS_STATUS,
+    FieldError,
+    check_bounds,
+    check_number,
+    check_obs_status,
+    check_text,
+    check_year,
+    current_year,
+    show_int,
+)
 
 
 class Place(NamedTuple):
@@ -92,36 +102,96 @@ def _flag(raw: Any) -> bool:
     raise FieldError("retracted", f"must be true or false, got {str(raw)[:20]!r}")
 
 
-def check_stored(plan, rows: Iterable[Observation], path: Path | str) -> list[Problem]:
-    """Plan checks of stored entries: a known state and indicator, the year range, the bounds."""
-    out: list[Problem] = []
-    name = str(path)
-    codes = set(plan.state_codes) | {REGION}
-    bounds = {i.id: (i.min, i.max, i.unit) for i in plan.indicators.values()}
-    top = current_year()
+# ---- checks of entries already written (the store, the reference layer) ------------------------------
+# beancount's habit: each check is a small function over the entries, yielding (entry, field, reason);
+# one loop runs a list of them. The store and the bundled reference layer share the list.
+
+Found = Iterable[tuple[Observation, str, str]]
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the checks know of the plan."""
+
+    codes: frozenset[str]
+    indicators: Mapping[str, Any]  # id -> plan.Indicator
+    top_year: int
+
+    @classmethod
+    def of(cls, plan) -> Known:
+        return cls(frozenset(plan.state_codes) | {REGION}, plan.indicators, current_year())
+
+
+def known_state(k: Known, rows: Sequence[Observation]) -> Found:
+    return ((o, "state", f"unknown state {o.state!r} (not a member state of this plan)")
+            for o in rows if o.state not in k.codes)
+
+
+def known_indicator(k: Known, rows: Sequence[Observation]) -> Found:
+    return ((o, "indicator", f"unknown indicator {o.indicator!r} (not an indicator of this plan)")
+            for o in rows if o.indicator not in k.indicators)
+
+
+def year_in_range(k: Known, rows: Sequence[Observation]) -> Found:
+    return ((o, "year", f"must be between {MIN_YEAR} and {k.top_year}, got {show_int(o.year)}")
+            for o in rows if not MIN_YEAR <= o.year <= k.top_year)
+
+
+def within_bounds(k: Known, rows: Sequence[Observation]) -> Found:
     for o in rows:
-        if o.state not in codes:
-            out.append(Problem(name, o.line, "state", f"unknown state {o.state!r}"))
+        ind = k.indicators.get(o.indicator)
+        v = o.value
+        if ind is None or v is None:
             continue
-        b = bounds.get(o.indicator)
-        if b is None:
-            out.append(Problem(name, o.line, "indicator", f"unknown indicator {o.indicator!r}"))
-            continue
-        if not MIN_YEAR <= o.year <= top:
-            out.append(Problem(name, o.line, "year", f"must be between {MIN_YEAR} and {top}, got {show_int(o.year)}"))
+        if (ind.min is not None and v < ind.min) or (ind.max is not None and v > ind.max):
+            try:
+                check_bounds(v, ind.min, ind.max, ind.unit)
+            except FieldError as exc:
+                yield o, exc.field, exc.reason
+
+
+def known_obs_status(k: Known, rows: Sequence[Observation]) -> Found:
+    for o in rows:
         if o.obs_status is not None and o.obs_status not in OBS_STATUS:
             try:
                 check_obs_status(o.obs_status)
             except FieldError as exc:
-                out.append(Problem(name, o.line, exc.field, exc.reason))
-        lo, hi, unit = b
-        v = o.value
-        if v is not None and ((lo is not None and v < lo) or (hi is not None and v > hi)):
-            try:
-                check_bounds(v, lo, hi, unit)
-            except FieldError as exc:
-                out.append(Problem(name, o.line, exc.field, exc.reason))
-    return out
+                yield o, exc.field, exc.reason
+
+
+def sourced_text(k: Known, rows: Sequence[Observation]) -> Found:
+    """Bundled figures must say where they come from, in clean text."""
+    for o in rows:
+        try:
+            check_text("source", o.source, required=True)
+            check_text("note", o.note)
+        except FieldError as exc:
+            yield o, exc.field, exc.reason
+
+
+#: the checks of what admtrack wrote, and of what it ships
+STORED = (known_state, known_indicator, year_in_range, within_bounds, known_obs_status)
+REFERENCE = (*STORED, sourced_text)
+
+
+def run_checks(checks, plan, rows: Sequence[Observation], path: Path | str) -> list[Problem]:
+    """Every problem the ``checks`` find in ``rows``, in the order of the entries."""
+    k = Known.of(plan)
+    name = str(path)
+    found = [(o.line or 0, i, Problem(name, o.line, fld, why))
+             for i, check in enumerate(checks) for o, fld, why in check(k, rows)]
+    found.sort(key=lambda f: (f[0], f[1]))
+    return [p for _, _, p in found]
+
+
+def check_stored(plan, rows: Sequence[Observation], path: Path | str) -> list[Problem]:
+    """Plan checks of stored entries: a known state and indicator, the year range, the bounds, the status."""
+    return run_checks(STORED, plan, rows, path)
+
+
+def check_reference(plan, rows: Sequence[Observation], path: Path | str) -> list[Problem]:
+    """The same checks on the bundled figures, and that each has a source."""
+    return run_checks(REFERENCE, plan, rows, path)
 
 
 #: what makes two entries for one (state, indicator, year) the same figure (SPEC §2.2 "Idempotent")

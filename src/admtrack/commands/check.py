@@ -6,14 +6,13 @@ from pathlib import Path
 
 from admtrack.context import resolve_data_dir
 from admtrack.errors import AdmError, Problem
-from admtrack.model import REGION, Observation
 from admtrack.plan import Plan
 
 
 def run(data_dir: Path | None, *, no_reference: bool) -> tuple[list[str], list[Problem]]:
     """(summary lines, problems): every problem, not just the first."""
     from admtrack.plan import check_plan_file, plan_path
-    from admtrack.rules import check_stored
+    from admtrack.rules import check_reference, check_stored
     from admtrack.store import Store
 
     folder = resolve_data_dir(data_dir)
@@ -59,30 +58,3 @@ def run(data_dir: Path | None, *, no_reference: bool) -> tuple[list[str], list[P
             if not found:
                 ok.append(f"ok  reference layer: {len(refs)} figures")
     return ok, problems
-
-
-def check_reference(plan: Plan, refs: list[Observation], rpath: Path) -> list[Problem]:
-    """The plan's checks on the bundled figures (a user plan may drop states or indicators)."""
-    from admtrack.validate import FieldError, check_bounds, check_obs_status, check_text
-
-    out: list[Problem] = []
-    codes = set(plan.state_codes) | {REGION}
-    for e in refs:
-        def problem(field: str, reason: str, e: Observation = e) -> Problem:
-            return Problem(str(rpath), e.line, field, reason)
-
-        if e.state not in codes:
-            out.append(problem("state", f"{e.state!r} is not a member state of this plan"))
-            continue
-        ind = plan.indicators.get(e.indicator)
-        if ind is None:
-            out.append(problem("indicator", f"{e.indicator!r} is not an indicator of this plan"))
-            continue
-        try:
-            check_bounds(e.value, ind.min, ind.max, ind.unit)  # type: ignore[arg-type]
-            check_text("source", e.source, required=True)
-            check_text("note", e.note)
-            check_obs_status(e.obs_status)
-        except FieldError as exc:
-            out.append(problem(exc.field, exc.reason))
-    return out
