@@ -1,20 +1,23 @@
-"""The index of the parsed store (SPEC §2.2): ``.observations.cache.json`` beside it, never the source of
-truth. One JSON document laid out so that each part can be read, checked and copied as bytes alone:
+"""The index of the parsed store (SPEC §2.2), never the source of truth: two hidden files beside it.
 
-    {"head":{"v":5,"key":{...},"verdict":...,"canonical":true,"index":[bytes, sha256]},
-    "index":{"current":{"<indicator>":[offset, bytes, sha256],...},"rows":[[bytes, sha256],...]},
-    "current":[[<entry in force>,...],[...],...],
-    "rows":[<entry>,<entry>,...]}
+``.observations.cache.data.json`` holds pieces, each a JSON array of entries, in one JSON array:
+the entries in force of each indicator (so that ``status`` decodes the few indicators it reports on, not
+a million rows), and the rows in file order in segments (so that ``history`` and ``export`` need not
+parse the store). Pieces are never changed: a writer (under the store's lock) adds new pieces after the
+last one it knows of, in place, and pieces no longer listed are garbage until the next full rewrite.
+
+``.observations.cache.json`` says which pieces make up the index, and of which store:
+
+    {"head":{"v":6,"key":{...},"verdict":...,"canonical":true,"index":[bytes, sha256]},
+    "index":{"data":[dev, inode, end, garbage],"current":{"<indicator>":[offset, bytes, sha256],...},
+             "rows":[[offset, bytes, sha256],...]}}
 
 ``key`` is the store's size, mtime, inode and SHA-256 hash: the index describes that store and no other.
-The head announces the size and hash of the index part, and the index part those of every piece after
-it: the entries in force of each indicator (one JSON array each, so that ``status`` decodes the few
-indicators it reports on, not a million rows), and the rows in file order as segments of about
-``SEGMENT`` bytes (so that ``record`` appends a segment and copies the others without reading them). A
-file of any other size is not read at all (a FIFO, a huge junk file), and a piece whose bytes do not hash
-to what the index says (a hand edit, a damaged disk) is not believed: the store is parsed instead. An
-entry is the first ``STORED`` fields of an ``Observation`` as a JSON array, then its ``obs_status`` when
-it has one.
+It is written atomically after the pieces it lists. The head announces the size and hash of the index
+part; a file of any other size is not read at all (a FIFO, a huge junk file). A data file of another
+inode, or a piece whose bytes do not hash to what the index says (a hand edit, a damaged disk, a race
+with another writer) is not believed: the store is parsed instead. An entry is the first ``STORED``
+fields of an ``Observation`` as a JSON array, then its ``obs_status`` when it has one.
 
 Why JSON pieces and not SQLite: see bench/index_options.py and the README's Performance section.
 """
@@ -34,9 +37,10 @@ from typing import NamedTuple
 from admtrack.model import Key, Observation
 from admtrack.store.fs import Copy, NotRegular, atomic_write
 
-VERSION = 5
+VERSION = 6
 STORED = 10  # state … line: the fields of an Observation the store knows (and obs_status, when set)
-SEGMENT = 1 << 22  # rows are kept in segments of about this many bytes
+SEGMENT = 1 << 22  # rows are encoded in segments of about this many bytes
+MERGE_BELOW = 1 << 16  # a last segment smaller than this takes the next rows (and becomes garbage)
 _TAIL = [Observation._field_defaults[f] for f in Observation._fields[STORED:]]
 _STATUS = Observation._fields.index("obs_status")
 _LAYER = Observation._field_defaults["layer"]
@@ -45,13 +49,17 @@ _new = tuple.__new__
 
 _HEAD = b'{"head":'
 _INDEX = b',\n"index":'
-_CURRENT = b',\n"current":'
-_ROWS = b',\n"rows":'
 _END = b"}\n"
 _MAX_HEAD = 1 << 16
 _MAX_INDEX = 1 << 26
+_O_READ = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def data_path(path: Path) -> Path:
+    """The pieces' file beside the index ``path``."""
+    return path.with_name(path.name.removesuffix(".json") + ".data.json")
 
 
 def _entry(o) -> tuple:
@@ -84,8 +92,8 @@ def _decode(data: bytes) -> list[Observation] | None:
 
 
 class Piece(NamedTuple):
-    """A piece of an index: its bytes (new), or where they are in an existing index file (``src``, a
-    descriptor kept open, so the bytes cannot change under us), and their size and hash."""
+    """A piece of the index: its bytes (new), or where they are in the data file (``src``, a descriptor
+    kept open, so that the bytes read are those of the file the index names), and their size and hash."""
 
     size: int
     hash: str
@@ -104,8 +112,12 @@ class Piece(NamedTuple):
 class View:
     """An index that describes the store as it is now; its pieces are read (and checked) when asked for."""
 
-    def __init__(self, fd: int, head: dict, current: dict[str, Piece], rows: list[Piece]) -> None:
-        self.fd = fd
+    def __init__(self, path: Path, main: os.stat_result, fd: int, data: list, current: dict[str, Piece],
+                 rows: list[Piece], head: dict) -> None:
+        self.path = path
+        self.main = (main.st_dev, main.st_ino)
+        self.fd = fd  # the data file
+        self.data = data  # [dev, inode, end, garbage]
         self.head = head
         self.pieces = current
         self.segments = rows
@@ -113,6 +125,15 @@ class View:
 
     def close(self) -> None:
         self._close()
+
+    def discard(self) -> None:
+        """Remove the index, if it is still this one (a damaged index is built again, not kept)."""
+        try:
+            there = os.stat(self.path, follow_symlinks=False)
+            if (there.st_dev, there.st_ino) == self.main:
+                os.unlink(self.path)
+        except OSError:
+            pass
 
     @property
     def verdict(self) -> str | None:
@@ -153,31 +174,39 @@ class View:
         out: list[Observation] = []
         for seg in self.segments:
             data = self.read(seg)
-            rows = None if data is None else _decode(b"[" + data + b"]")
+            rows = None if data is None else _decode(data)
             if rows is None:
                 return None
             out += rows
         return out
 
 
+def _piece(item, end: int, fd: int) -> Piece | None:
+    off, size, h = item
+    if not (type(off) is int and type(size) is int and 1 <= off and size >= 2 and off + size <= end
+            and isinstance(h, str)):
+        return None
+    return Piece(size, h, src=fd, offset=off)
+
+
 class Cache:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.data_path = data_path(path)
 
     def get(self, key: dict) -> View | None:
         """The index if it describes the store whose key is ``key`` and its layout adds up; else None.
         (Each piece is checked against its hash when it is read.)"""
         try:
-            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+            fd = os.open(self.path, _O_READ)
         except OSError:
             return None
         try:
-            view = self._view(fd, key)
+            return self._view(fd, key)
         except (OSError, ValueError, TypeError, KeyError, RecursionError, AttributeError):
-            view = None
-        if view is None:
+            return None
+        finally:
             os.close(fd)
-        return view
 
     def _view(self, fd: int, key: dict) -> View | None:
         st = os.fstat(fd)
@@ -192,63 +221,125 @@ class Cache:
             return None
         n_index, index_hash = head["index"]
         at = end - 1 + len(_INDEX)  # the head line without ",\n"
-        if not (type(n_index) is int and 0 < n_index <= min(_MAX_INDEX, st.st_size - at)):
+        if not (type(n_index) is int and 0 < n_index <= _MAX_INDEX and st.st_size == at + n_index + len(_END)):
             return None
         data = os.pread(fd, n_index, at)
         if len(data) != n_index or digest(data) != index_hash:
             return None
         index = json.loads(data)
-        at += n_index + len(_CURRENT)
-        current: dict[str, Piece] = {}
-        pos = at + 1  # after "["
-        for ind, (off, size, h) in index["current"].items():
-            if off != pos - at or type(size) is not int or size < 2 or not isinstance(h, str):
-                return None
-            current[ind] = Piece(size, h, src=fd, offset=pos)
-            pos += size + 1
-        at = max(pos, at + 2) + len(_ROWS)
-        rows: list[Piece] = []
-        pos = at + 1
-        for size, h in index["rows"]:
-            if type(size) is not int or size < 1 or not isinstance(h, str):
-                return None
-            rows.append(Piece(size, h, src=fd, offset=pos))
-            pos += size + 1
-        if st.st_size != max(pos, at + 2) + len(_END):
-            return None
-        return View(fd, head, current, rows)
+        dev, ino, stop, garbage = index["data"]
+        dfd = os.open(self.data_path, _O_READ)
+        try:
+            dst = os.fstat(dfd)
+            if not (stat.S_ISREG(dst.st_mode) and (dst.st_dev, dst.st_ino) == (dev, ino) and type(stop) is int
+                    and 1 <= stop < dst.st_size and type(garbage) is int):
+                raise ValueError
+            current: dict[str, Piece] = {}
+            for ind, item in index["current"].items():
+                piece = _piece(item, stop, dfd)
+                if piece is None or not isinstance(ind, str):
+                    raise ValueError
+                current[ind] = piece
+            rows: list[Piece] = []
+            for item in index["rows"]:
+                piece = _piece(item, stop, dfd)
+                if piece is None:
+                    raise ValueError
+                rows.append(piece)
+        except BaseException:
+            os.close(dfd)
+            raise
+        return View(self.path, st, dfd, [dev, ino, stop, garbage], current, rows, head)
 
     def put(self, key: dict, *, verdict: str | None, canonical: bool, current: Mapping[str, Piece],
-            rows: list[Piece]) -> None:
-        """Write the index. Never fails a command: an index is an optimisation."""
-        spans = {}
-        pos = 1
-        for ind, piece in current.items():
-            spans[ind] = [pos, piece.size, piece.hash]
-            pos += piece.size + 1
-        index = json.dumps({"current": spans, "rows": [[p.size, p.hash] for p in rows]},
-                           separators=(",", ":")).encode("utf-8")
-        head = {"v": VERSION, "key": key, "verdict": verdict, "canonical": canonical,
-                "index": [len(index), digest(index)]}
-        data: list = [_HEAD, json.dumps(head, separators=(",", ":")).encode("ascii"), _INDEX, index, _CURRENT]
-        data += _joined([p.chunk() for p in current.values()])
-        data.append(_ROWS)
-        data += _joined([p.chunk() for p in rows])
-        data.append(_END)
+            rows: list[Piece], onto: View | None = None) -> None:
+        """Write the index: the new pieces after those of ``onto``'s data file, in place (a writer under
+        the store's lock), or a new data file with every piece. Never fails a command: an index is an
+        optimisation."""
         try:
-            atomic_write(self.path, data, durable=False)
+            placed = None
+            if onto is not None:
+                placed = self._append(onto, current, rows)
+            if placed is None:
+                placed = self._rewrite(current, rows)
+            data, current, rows = placed
+            index = json.dumps({"data": data,
+                                "current": {ind: [p.offset, p.size, p.hash] for ind, p in current.items()},
+                                "rows": [[p.offset, p.size, p.hash] for p in rows]},
+                               separators=(",", ":")).encode("utf-8")
+            head = {"v": VERSION, "key": key, "verdict": verdict, "canonical": canonical,
+                    "index": [len(index), digest(index)]}
+            atomic_write(self.path, [_HEAD, json.dumps(head, separators=(",", ":")).encode("ascii"), _INDEX, index,
+                                     _END], durable=False)
         except OSError:
             pass
 
+    def _append(self, onto: View, current: Mapping[str, Piece], rows: list[Piece]):
+        """Add the new pieces at the end of ``onto``'s data file (in place); None when a full rewrite is
+        due (too much garbage, or the file is no longer the one ``onto`` read)."""
+        pieces = [*current.values(), *rows]
+        if any(p.data is None and p.src != onto.fd for p in pieces):
+            return None
+        dev, ino, end, garbage = onto.data
+        live = sum(p.size for p in pieces if p.data is None)
+        kept = {id(p) for p in pieces}
+        dropped = sum(p.size + 1 for p in (*onto.pieces.values(), *onto.segments) if id(p) not in kept)
+        garbage += dropped
+        if garbage > max(1 << 20, live):
+            return None
+        new = [p for p in pieces if p.data is not None]
+        if not new:
+            return [dev, ino, end, garbage], dict(current), list(rows)
+        fd = os.open(self.data_path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+                     | getattr(os, "O_NONBLOCK", 0))
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != (dev, ino) or st.st_size <= end:
+                return None
+            placed: dict[int, Piece] = {}
+            pos = end
+            chunks = []
+            for p in new:
+                sep = b"," if pos > 1 else b""
+                chunks.append(sep + p.data)  # type: ignore[operator]
+                placed[id(p)] = p._replace(data=None, src=onto.fd, offset=pos + len(sep))
+                pos += len(sep) + p.size
+            chunks.append(b"]\n")
+            os.lseek(fd, end, os.SEEK_SET)
+            for c in chunks:
+                view = memoryview(c)
+                while view:
+                    view = view[os.write(fd, view):]
+            os.ftruncate(fd, pos + 2)
+        finally:
+            os.close(fd)
+        cur = {ind: placed.get(id(p), p) for ind, p in current.items()}
+        segs = [placed.get(id(p), p) for p in rows]
+        return [dev, ino, pos, garbage], cur, segs
 
-def _joined(chunks: list) -> list:
-    out: list = [b"["]
-    for i, c in enumerate(chunks):
-        if i:
-            out.append(b",")
-        out.append(c)
-    out.append(b"]")
-    return out
+    def _rewrite(self, current: Mapping[str, Piece], rows: list[Piece]):
+        """A new data file holding every piece."""
+        chunks: list = [b"["]
+        pos = 1
+        cur: dict[str, Piece] = {}
+        segs: list[Piece] = []
+        for i, (ind, p) in enumerate([*current.items(), *((None, p) for p in rows)]):
+            if i:
+                chunks.append(b",")
+                pos += 1
+            chunks.append(p.chunk())
+            q = p._replace(data=None, src=None, offset=pos)
+            if ind is None:
+                segs.append(q)
+            else:
+                cur[ind] = q
+            pos += p.size
+        chunks.append(b"]\n")
+        atomic_write(self.data_path, chunks, durable=False)
+        st = os.stat(self.data_path)
+        if st.st_size != pos + 2:
+            raise OSError("the index's data file changed while it was written")
+        return [st.st_dev, st.st_ino, pos, 0], cur, segs
 
 
 def current_pieces(by_indicator: Mapping[str, Mapping]) -> dict[str, Piece]:
@@ -257,9 +348,10 @@ def current_pieces(by_indicator: Mapping[str, Mapping]) -> dict[str, Piece]:
 
 
 def segments(rows: Iterable, *, size: int = 4096, start: bytes = b"") -> Iterator[Piece]:
-    """Rows (Observations, or tuples from ``numbered``) as segments of about SEGMENT bytes, encoded
-    ``size`` at a time (a million entries are never one string); ``start``: a segment to go on from."""
-    parts: list[bytes] = [start] if start else []
+    """Rows (Observations, or tuples from ``numbered``) as segments (JSON arrays) of about SEGMENT bytes,
+    encoded ``size`` at a time (a million entries are never one string); ``start``: a segment (its
+    bytes) to go on from."""
+    parts: list[bytes] = [start[1:-1]] if len(start) > 2 else []
     n = len(start)
     it = iter(rows)
     while True:
@@ -270,10 +362,10 @@ def segments(rows: Iterable, *, size: int = 4096, start: bytes = b"") -> Iterato
         parts.append(data)
         n += len(data) + 1
         if n >= SEGMENT:
-            yield Piece.of(b",".join(parts))
+            yield Piece.of(b"[" + b",".join(parts) + b"]")
             parts, n = [], 0
     if parts:
-        yield Piece.of(b",".join(parts))
+        yield Piece.of(b"[" + b",".join(parts) + b"]")
 
 
 def by_indicator(rows: Iterable) -> dict[str, dict[Key, object]]:

@@ -78,7 +78,7 @@ class Loaded:
                 if parts is not None:
                     self._parts, self._complete = parts, True
                 else:
-                    self._view = None  # a damaged piece: the rows decide
+                    self._damaged()
             if self._complete:
                 self._current = {}
                 for part in self._parts.values():
@@ -99,10 +99,17 @@ class Loaded:
             if parts is not None:
                 self._parts[indicator] = got = parts[indicator]
                 return got
-            self._view = None  # a damaged piece: the rows decide
+            self._damaged()
         self._parts = cache_mod.by_indicator(self.current.values())  # type: ignore[assignment]
         self._complete = True
         return self._parts.get(indicator, {})
+
+    def _damaged(self) -> None:
+        """A piece of the index does not hash to what it says: the rows decide, and the index goes (the
+        next command builds it again)."""
+        view, self._view = self._view, None
+        if view is not None:
+            view.discard()
 
     def current_for(self, indicators: Iterable[str]) -> dict[Key, Observation]:
         """The entries in force of ``indicators`` only (status reads a few indicators of a million rows)."""
@@ -152,7 +159,10 @@ class Store:
         if view is not None:
             def more() -> list[Observation]:
                 rows = view.rows()
-                return rows if rows is not None else self._parse_again(key)
+                if rows is None:  # a damaged segment
+                    loaded._damaged()
+                    return self._parse_again(key)
+                return rows
 
             loaded = Loaded(key=key, verdict=view.verdict, canonical=view.canonical, more=more, view=view)
             return loaded, raw if keep else b"", hasher
@@ -218,14 +228,16 @@ class Store:
             parts = cache_mod.by_indicator(loaded.current.values())
             current, segs = cache_mod.current_pieces(parts), list(cache_mod.segments(loaded.rows))
             read = lambda piece: piece.data  # noqa: E731
+        start = b""
+        if new and segs and segs[-1].size < cache_mod.MERGE_BELOW:
+            last = read(segs[-1])
+            if last is None:  # damaged: build the index again from the rows (parsed, if need be)
+                loaded._view = None
+                return Store._pieces(loaded, new)
+            start = last
+            segs.pop()
         current.update(cache_mod.current_pieces(updated))
         if new:
-            start = b""
-            if segs and segs[-1].size < cache_mod.SEGMENT:
-                last = read(segs[-1])
-                if last is not None:
-                    start = last
-                    segs.pop()
             segs += cache_mod.segments(new, start=start)
         return current, segs
 
@@ -242,7 +254,8 @@ class Store:
         if (st.st_size, st.st_mtime_ns, st.st_ino) != (key["size"], key["mtime_ns"], key["ino"]):
             return
         current, segs = self._pieces(loaded)
-        self.cache.put(key, verdict=verdict, canonical=loaded.canonical, current=current, rows=segs)
+        self.cache.put(key, verdict=verdict, canonical=loaded.canonical, current=current, rows=segs,
+                       onto=loaded._view)
         loaded.verdict = verdict
 
     # writing ------------------------------------------------------------------------------------
@@ -259,6 +272,7 @@ class Store:
         with FolderLock(target.parent, target.parent / LOCK_NAME, LOCK_TIMEOUT):
             remove_stale_temporaries(target.parent, target.name, older_than=0)  # written under this lock only
             remove_stale_temporaries(self.folder, CACHE_NAME)
+            remove_stale_temporaries(self.folder, cache_mod.data_path(self.cache.path).name)
             loaded, raw, hasher = self._load()
             result = decide(loaded)
             new = result.append
@@ -286,7 +300,7 @@ class Store:
             del tail
             current, segs = self._pieces(loaded, list(cache_mod.numbered(new, lines, stamp)))
             self.cache.put(_key(st, hasher), verdict=verdict, canonical=loaded.canonical or fresh,
-                           current=current, rows=segs)
+                           current=current, rows=segs, onto=loaded._view)
             return result
 
     def _check_appendable(self, data: bytes, entries: int) -> None:
