@@ -144,6 +144,12 @@ class View:
     def canonical(self) -> bool:
         return self.head.get("canonical") is True
 
+    @property
+    def lines(self) -> int | None:
+        """How many newlines the store holds."""
+        n = self.head.get("lines")
+        return n if type(n) is int and n >= 0 else None
+
     def read(self, piece: Piece) -> bytes | None:
         """A piece's bytes if they hash to what the index says, else None."""
         if piece.data is not None:
@@ -252,7 +258,7 @@ class Cache:
         return View(self.path, st, dfd, [dev, ino, stop, garbage], current, rows, head)
 
     def put(self, key: dict, *, verdict: str | None, canonical: bool, current: Mapping[str, Piece],
-            rows: list[Piece], onto: View | None = None) -> None:
+            rows: list[Piece], onto: View | None = None, lines: int | None = None) -> None:
         """Write the index: the new pieces after those of ``onto``'s data file, in place (a writer under
         the store's lock), or a new data file with every piece. Never fails a command: an index is an
         optimisation."""
@@ -267,7 +273,7 @@ class Cache:
                                 "current": {ind: [p.offset, p.size, p.hash] for ind, p in current.items()},
                                 "rows": [[p.offset, p.size, p.hash] for p in rows]},
                                separators=(",", ":")).encode("utf-8")
-            head = {"v": VERSION, "key": key, "verdict": verdict, "canonical": canonical,
+            head = {"v": VERSION, "key": key, "verdict": verdict, "canonical": canonical, "lines": lines,
                     "index": [len(index), digest(index)]}
             atomic_write(self.path, [_HEAD, json.dumps(head, separators=(",", ":")).encode("ascii"), _INDEX, index,
                                      _END], durable=False)

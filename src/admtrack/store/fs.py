@@ -8,6 +8,7 @@ import os
 import stat
 import tempfile
 import time
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
@@ -67,6 +68,74 @@ def read_regular(path: Path, *, limit: int | None = None, hasher=None) -> tuple[
         return buf, st  # a bytearray: not copied once more into bytes
     finally:
         os.close(fd)
+
+
+class Source:
+    """A regular file kept open: hashed as it is read once, without keeping its bytes; read whole only
+    when it must be parsed; copied by the kernel when it is written again with more at its end."""
+
+    def __init__(self, fd: int, st: os.stat_result) -> None:
+        self.fd = fd
+        self.st = st
+        self.size = st.st_size
+        self._close = weakref.finalize(self, os.close, fd)
+
+    def close(self) -> None:
+        self._close()
+
+    def hash(self, hasher, *, block: int = 1 << 22) -> None:
+        """Feed the file's bytes to ``hasher`` (one buffer, reused: no copy of the file is kept)."""
+        buf = bytearray(min(block, max(self.size, 1)))
+        view = memoryview(buf)
+        pos = 0
+        while pos < self.size:
+            n = os.preadv(self.fd, [view[:min(block, self.size - pos)]], pos) if hasattr(os, "preadv") else \
+                _pread_into(self.fd, view[:min(block, self.size - pos)], pos)
+            if not n:
+                raise OSError(errno.EIO, "the file got shorter while it was read", "")
+            hasher.update(view[:n])
+            pos += n
+
+    def read(self) -> bytes:
+        """The whole file."""
+        chunks = []
+        pos = 0
+        while pos < self.size:
+            chunk = os.pread(self.fd, min(self.size - pos, 1 << 24), pos)
+            if not chunk:
+                raise OSError(errno.EIO, "the file got shorter while it was read", "")
+            chunks.append(chunk)
+            pos += len(chunk)
+        return b"".join(chunks)
+
+    def last_byte(self) -> bytes:
+        return os.pread(self.fd, 1, self.size - 1) if self.size else b""
+
+    def copy(self) -> Copy:
+        return Copy(self.fd, 0, self.size)
+
+
+def _pread_into(fd: int, view: memoryview, pos: int) -> int:
+    data = os.pread(fd, len(view), pos)
+    view[:len(data)] = data
+    return len(data)
+
+
+def open_regular(path: Path) -> Source | None:
+    """A regular file, open (None if there is none). Opened without blocking, so that a FIFO in its place
+    cannot hang a command; anything but a regular file raises ``NotRegular``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_CLOEXEC | _O_BINARY)
+    except FileNotFoundError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegular(errno.EINVAL, _kind(st.st_mode), str(path))
+    except BaseException:
+        os.close(fd)
+        raise
+    return Source(fd, st)
 
 
 def _kind(mode: int) -> str:

@@ -24,7 +24,8 @@ from admtrack.errors import AdmError, Problem
 from admtrack.model import Key, Observation
 from admtrack.store import cache as cache_mod
 from admtrack.store.codec import HEADER, parse_store, serialise_chunks
-from admtrack.store.fs import NotRegular, atomic_write, os_problem, read_regular, remove_stale_temporaries, write_target
+from admtrack.store.fs import (NotRegular, Source, atomic_write, open_regular, os_problem, remove_stale_temporaries,
+                               write_target)
 
 STORE_NAME = "observations.toml"
 LOCK_NAME = ".observations.lock"
@@ -42,8 +43,8 @@ class Loaded:
     entry (history, a full export, a first check against a plan) is read from the index or parsed only
     when asked for."""
 
-    __slots__ = ("key", "verdict", "canonical", "_rows", "_current", "_parts", "_complete", "_view", "_more",
-                 "_pieces")
+    __slots__ = ("key", "verdict", "canonical", "lines", "_rows", "_current", "_parts", "_complete", "_view",
+                 "_more", "_pieces")
 
     def __init__(self, *, key: dict | None = None, verdict: str | None = None, canonical: bool = True,
                  rows: list[Observation] | None = None, current: dict[Key, Observation] | None = None,
@@ -52,6 +53,7 @@ class Loaded:
         #: what the caller said of every entry, remembered with the cache (``Store.remember``)
         self.verdict = verdict
         self.canonical = canonical  # in admtrack's own layout (else appending is checked with tomllib)
+        self.lines: int | None = None  # how many newlines the store holds (where appended entries start)
         self._rows = rows
         self._current = current
         self._parts: dict[str, dict] = {}  # the entries in force, per indicator, as far as read
@@ -144,17 +146,19 @@ class Store:
     # reading ------------------------------------------------------------------------------------
     def load(self) -> Loaded:
         """The store, parsed (a missing store is empty; one that does not parse raises AdmError)."""
-        loaded, _, _ = self._load(keep=False)
+        loaded, src, _ = self._load()
+        if src is not None:
+            src.close()
         return loaded
 
-    def _load(self, *, keep: bool = True) -> tuple[Loaded, bytes, hashlib._Hash]:
-        """The store, its bytes (empty unless ``keep``) and its hash so far."""
+    def _load(self) -> tuple[Loaded, Source | None, hashlib._Hash]:
+        """The store (through its index when that describes it), the open store file (None: there is
+        none yet) and its hash."""
         hasher = hashlib.sha256()
-        got = self._read(hasher)
-        if got is None:
-            return Loaded(rows=[], current={}), b"", hasher
-        raw, st = got
-        key = _key(st, hasher)
+        src = self._read(hasher)
+        if src is None:
+            return Loaded(rows=[], current={}), None, hasher
+        key = _key(src.st, hasher)
         view = self.cache.get(key)
         if view is not None:
             def more() -> list[Observation]:
@@ -165,37 +169,46 @@ class Store:
                 return rows
 
             loaded = Loaded(key=key, verdict=view.verdict, canonical=view.canonical, more=more, view=view)
-            return loaded, raw if keep else b"", hasher
+            loaded.lines = view.lines
+            return loaded, src, hasher
+        raw = src.read()
         parsed = parse_store(raw, self.path)
-        if not keep:
-            raw = b""
         loaded = Loaded(key=key, canonical=parsed.canonical, rows=parsed.rows)
+        loaded.lines = raw.count(b"\n")
+        del raw
         loaded._parts = cache_mod.by_indicator(parsed.rows)  # type: ignore[assignment]
         loaded._complete = True
         loaded._pieces = (cache_mod.current_pieces(loaded._parts), list(cache_mod.segments(parsed.rows)))
         self.cache.put(key, verdict=None, canonical=parsed.canonical, current=loaded._pieces[0],
-                       rows=loaded._pieces[1])
-        return loaded, raw, hasher
+                       rows=loaded._pieces[1], lines=loaded.lines)
+        return loaded, src, hasher
 
     def _parse_again(self, key: dict) -> list[Observation]:
         """The rows, when the index's turn out damaged: parse the store (still the one ``key`` names)."""
         hasher = hashlib.sha256()
-        got = self._read(hasher)
-        if got is None or _key(got[1], hasher) != key:
-            raise AdmError(Problem(str(self.path), None, None, "changed while it was being read; run the "
-                                                               "command again"))
-        return parse_store(got[0], self.path).rows
-
-    def _read(self, hasher) -> tuple[bytes, os.stat_result] | None:
+        src = self._read(hasher)
         try:
-            got = read_regular(self.path, hasher=hasher)
+            if src is None or _key(src.st, hasher) != key:
+                raise AdmError(Problem(str(self.path), None, None, "changed while it was being read; run the "
+                                                                   "command again"))
+            return parse_store(src.read(), self.path).rows
+        finally:
+            if src is not None:
+                src.close()
+
+    def _read(self, hasher) -> Source | None:
+        """The store, open, and hashed into ``hasher`` (its bytes are not kept)."""
+        try:
+            src = open_regular(self.path)
+            if src is not None:
+                src.hash(hasher)
         except NotRegular as exc:
             raise os_problem(self.path, exc, "cannot read") from None
         except OSError as exc:
             raise os_problem(self.path, exc, "cannot read") from None
-        if got is None:
+        if src is None:
             self._refuse_dangling_link()
-        return got
+        return src
 
     def _refuse_dangling_link(self) -> None:
         if self.path.is_symlink() and not self.path.exists():
@@ -255,7 +268,7 @@ class Store:
             return
         current, segs = self._pieces(loaded)
         self.cache.put(key, verdict=verdict, canonical=loaded.canonical, current=current, rows=segs,
-                       onto=loaded._view)
+                       onto=loaded._view, lines=loaded.lines)
         loaded.verdict = verdict
 
     # writing ------------------------------------------------------------------------------------
@@ -273,35 +286,52 @@ class Store:
             remove_stale_temporaries(target.parent, target.name, older_than=0)  # written under this lock only
             remove_stale_temporaries(self.folder, CACHE_NAME)
             remove_stale_temporaries(self.folder, cache_mod.data_path(self.cache.path).name)
-            loaded, raw, hasher = self._load()
-            result = decide(loaded)
-            new = result.append
-            if not new or dry_run:
-                return result
-            fresh = not raw
-            base: list[bytes] = [raw] if raw else [HEADER.encode("utf-8")]
-            if raw and not raw.endswith(b"\n"):
-                base.append(b"\n")
-            for extra in base[1:] if raw else base:
-                hasher.update(extra)
-            first_line = sum(b.count(b"\n") for b in base) + 2  # a blank line precedes each entry
-            stamp = now_utc()  # for the entries that come without one
-            tail, lines = serialise_chunks(new, first_line, stamp)
-            if raw and not loaded.canonical:
-                self._check_appendable(b"".join([*base, *tail]), len(loaded.rows) + len(new))
+            loaded, src, hasher = self._load()
             try:
-                atomic_write(self.path, [*base, *tail])
-                st = os.stat(self.path)
-            except OSError as exc:
-                raise os_problem(target, exc, "cannot write") from None
-            del base, raw
-            for chunk in tail:
-                hasher.update(chunk)
-            del tail
-            current, segs = self._pieces(loaded, list(cache_mod.numbered(new, lines, stamp)))
-            self.cache.put(_key(st, hasher), verdict=verdict, canonical=loaded.canonical or fresh,
-                           current=current, rows=segs, onto=loaded._view)
+                return self._append(loaded, src, hasher, decide, dry_run=dry_run, verdict=verdict, target=target)
+            finally:
+                if src is not None:
+                    src.close()
+
+    def _append(self, loaded: Loaded, src: Source | None, hasher, decide: Callable[[Loaded], D], *,
+                dry_run: bool, verdict: str | None, target: Path) -> D:
+        result = decide(loaded)
+        new = result.append
+        if not new or dry_run:
             return result
+        # the old bytes (copied by the kernel from the open store, never read into memory), then the new
+        base: list = []
+        if src is None or not src.size:
+            extra = HEADER.encode("utf-8")
+            lines = 0
+            if src is not None:
+                base.append(src.copy())
+        else:
+            base.append(src.copy())
+            extra = b"" if src.last_byte() == b"\n" else b"\n"
+            lines = loaded.lines if loaded.lines is not None else src.read().count(b"\n")
+        if extra:
+            base.append(extra)
+            hasher.update(extra)
+        first_line = lines + extra.count(b"\n") + 2  # a blank line precedes each entry
+        stamp = now_utc()  # for the entries that come without one
+        tail, numbers = serialise_chunks(new, first_line, stamp)
+        if src is not None and src.size and not loaded.canonical:
+            self._check_appendable(b"".join([src.read(), extra, *tail]), len(loaded.rows) + len(new))
+        try:
+            atomic_write(self.path, [*base, *tail])
+            st = os.stat(self.path)
+        except OSError as exc:
+            raise os_problem(target, exc, "cannot write") from None
+        for chunk in tail:
+            hasher.update(chunk)
+        total = first_line - 2 + sum(chunk.count(b"\n") for chunk in tail)
+        del tail
+        current, segs = self._pieces(loaded, list(cache_mod.numbered(new, numbers, stamp)))
+        self.cache.put(_key(st, hasher), verdict=verdict, canonical=loaded.canonical or src is None or not src.size,
+                       current=current, rows=segs, onto=loaded._view, lines=total)
+        return result
+
 
     def _check_appendable(self, data: bytes, entries: int) -> None:
         """A store in another layout than admtrack's: appending [[observation]] tables must still give
