@@ -8,7 +8,7 @@ last one it knows of, in place, and pieces no longer listed are garbage until th
 
 ``.observations.cache.json`` says which pieces make up the index, and of which store:
 
-    {"head":{"v":6,"key":{...},"verdict":...,"canonical":true,"index":[bytes, sha256]},
+    {"head":{"v":7,"key":{...},"verdict":...,"canonical":true,"index":[bytes, sha256]},
     "index":{"data":[dev, inode, end, garbage],"current":{"<indicator>":[offset, bytes, sha256],...},
              "rows":[[offset, bytes, sha256],...]}}
 
@@ -16,8 +16,8 @@ last one it knows of, in place, and pieces no longer listed are garbage until th
 It is written atomically after the pieces it lists. The head announces the size and hash of the index
 part; a file of any other size is not read at all (a FIFO, a huge junk file). A data file of another
 inode, or a piece whose bytes do not hash to what the index says (a hand edit, a damaged disk, a race
-with another writer) is not believed: the store is parsed instead. An entry is the first ``STORED``
-fields of an ``Observation`` as a JSON array, then its ``obs_status`` when it has one.
+with another writer) is not believed: the store is parsed instead. An entry is every field of an
+``Observation``, as a JSON array (a namedtuple is encoded and decoded whole, in C).
 
 Why JSON pieces and not SQLite: see bench/index_options.py and the README's Performance section.
 """
@@ -37,14 +37,10 @@ from typing import NamedTuple
 from admtrack.model import Key, Observation
 from admtrack.store.fs import Copy, NotRegular, atomic_write
 
-VERSION = 6
-STORED = 10  # state … line: the fields of an Observation the store knows (and obs_status, when set)
+VERSION = 7
+FIELDS = len(Observation._fields)
 SEGMENT = 1 << 22  # rows are encoded in segments of about this many bytes
 MERGE_BELOW = 1 << 16  # a last segment smaller than this takes the next rows (and becomes garbage)
-_TAIL = [Observation._field_defaults[f] for f in Observation._fields[STORED:]]
-_STATUS = Observation._fields.index("obs_status")
-_LAYER = Observation._field_defaults["layer"]
-_RELEASED = Observation._field_defaults["released"]
 _new = tuple.__new__
 
 _HEAD = b'{"head":'
@@ -62,17 +58,9 @@ def data_path(path: Path) -> Path:
     return path.with_name(path.name.removesuffix(".json") + ".data.json")
 
 
-def _entry(o) -> tuple:
-    if len(o) <= STORED + 1:  # already as the cache keeps it (``numbered``)
-        return o
-    status = o[_STATUS]
-    return o[:STORED] if status is None else (*o[:STORED], status)
-
-
 def encode(rows) -> bytes:
-    """A JSON array of entries, each the first STORED fields of an Observation (or such a tuple), then
-    its obs_status if it has one."""
-    return _ENCODER.encode([_entry(o) for o in rows]).encode("utf-8")
+    """A JSON array of entries (Observations, or tuples from ``numbered``), each every field as it is."""
+    return _ENCODER.encode(rows if type(rows) is list else list(rows)).encode("utf-8")
 
 
 def digest(data) -> str:
@@ -84,11 +72,10 @@ def _decode(data: bytes) -> list[Observation] | None:
         rows = json.loads(data)
     except (ValueError, RecursionError):
         return None
-    if type(rows) is not list or not all(type(r) is list and STORED <= len(r) <= STORED + 1 for r in rows):
+    n = FIELDS
+    if type(rows) is not list or not all(type(r) is list and len(r) == n for r in rows):
         return None
-    tail = _TAIL
-    return [_new(Observation, r + tail if len(r) == STORED else r[:STORED] + [_LAYER, r[STORED], _RELEASED])
-            for r in rows]
+    return [_new(Observation, r) for r in rows]
 
 
 class Piece(NamedTuple):
@@ -387,15 +374,15 @@ def by_indicator(rows: Iterable) -> dict[str, dict[Key, object]]:
 
 
 def numbered(entries: Iterable[Observation], lines: Iterable[int], stamp: str | None = None) -> Iterator[tuple]:
-    """Entries as the cache keeps them, with the lines they were written at and (when they have none)
+    """Entries as the index keeps them, with the lines they were written at and (when they have none)
     ``stamp`` as their recorded_at (cheaper than building new Observations: a big ``record --file``
-    appends 100,000 of them), one at a time."""
+    appends a million of them), one at a time."""
     for e, line in zip(entries, lines):
-        head = e[:_LINE] if e[_RECORDED] or stamp is None else e[:_RECORDED] + (stamp,) + e[_RECORDED + 1:_LINE]
-        status = e[_STATUS]
-        yield head + (line,) if status is None else head + (line, status)
+        if e[_RECORDED] or stamp is None:
+            yield e[:_LINE] + (line,) + e[_LINE + 1:]
+        else:
+            yield e[:_RECORDED] + (stamp,) + e[_RECORDED + 1:_LINE] + (line,) + e[_LINE + 1:]
 
 
 _LINE = Observation._fields.index("line")
 _RECORDED = Observation._fields.index("recorded_at")
-assert _LINE == STORED - 1
