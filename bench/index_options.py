@@ -8,7 +8,8 @@ DATA_DIR holds an observations.toml (bench/gen_store.py; with --distinct it hold
 figures over ~2,500 indicators). The options:
 
   json-pieces  admtrack's index: one JSON array of entries in force per indicator and the rows in
-               segments, each piece with its SHA-256 in an index part (a damaged piece is detected).
+               segments, each piece with its SHA-256 in the index (a damaged piece is detected); an
+               update appends the new pieces to the data file in place and rewrites the small index.
   sqlite       stdlib sqlite3: a table of entries in force keyed by (indicator, state, year) and a
                table of rows; WAL off, one transaction per update.
 
@@ -74,11 +75,11 @@ def json_pieces(rows, folder: Path, reps: int) -> dict:
         cur = dict(v.pieces)
         cur.update(cache_mod.current_pieces({o.indicator: part}))
         segs = list(v.segments)
-        start = v.read(segs[-1]) if segs[-1].size < cache_mod.SEGMENT else b""
+        start = v.read(segs[-1]) if segs[-1].size < cache_mod.MERGE_BELOW else b""
         if start:
             segs.pop()
         segs += cache_mod.segments([o], start=start)
-        c.put(key, verdict=None, canonical=True, current=cur, rows=segs)
+        c.put(key, verdict=None, canonical=True, current=cur, rows=segs, onto=v)  # appended in place
         v.close()
 
     out["record one"] = timed(record, reps)
