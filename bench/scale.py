@@ -180,7 +180,6 @@ def main() -> int:
     file_rows = [int(s) for s in args.file_rows.split(",") if s]
 
     check_install()
-    import gen_store  # bench/gen_store.py, beside this script; needs admtrack importable
 
     env = bench_env()
     adm = admtrack_cmd()
@@ -203,7 +202,9 @@ def main() -> int:
             for n in sizes:
                 reps = args.reps if n < 1000000 else args.big_reps
                 template = root / f"store-{kind}-{n}"
-                gen_store.write(template, n, distinct=kind == "distinct")
+                # in a child process: a child's ru_maxrss starts from its parent's size at fork
+                run([sys.executable, str(Path(__file__).with_name("gen_store.py")), str(template), str(n)]
+                    + (["--distinct"] if kind == "distinct" else []), env=env)
                 print(f"  {n:>7} observations ({kind}): {(template / STORE).stat().st_size / 1e6:.1f} MB store "
                       f"(load {load()})", flush=True)
                 work = fresh(template, root / "work")

@@ -75,7 +75,8 @@ class Loaded:
     def current(self) -> dict[Key, Observation]:
         """The entry in force for each (state, indicator, year): the last one, retractions included."""
         if self._current is None:
-            if not self._complete and self._view is not None:
+            # from the rows when they are at hand (one copy of each entry), else from the index's pieces
+            if not self._complete and self._view is not None and self._rows is None:
                 parts = self._view.current()
                 if parts is not None:
                     self._parts, self._complete = parts, True
