@@ -13,8 +13,8 @@ import random
 import sys
 from pathlib import Path
 
-from admtrack.plan import bundled_path, load_plan
 from admtrack.model import Observation as Entry
+from admtrack.plan import bundled_path, load_plan
 from admtrack.store import HEADER, STORE_NAME
 from admtrack.store.codec import serialise_chunks
 

@@ -32,7 +32,7 @@ import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from admtrack.model import Key, Observation
 from admtrack.store.fs import Copy, NotRegular, atomic_write
@@ -93,7 +93,7 @@ class Piece(NamedTuple):
         return cls(len(data), digest(data), data)
 
     def chunk(self):
-        return self.data if self.data is not None else Copy(self.src, self.offset, self.size)  # type: ignore[arg-type]
+        return self.data if self.data is not None else Copy(self.src, self.offset, self.size)  # type: ignore[arg-type,unused-ignore]
 
 
 class View:
@@ -176,7 +176,7 @@ class View:
 
 def _piece(item, end: int, fd: int) -> Piece | None:
     off, size, h = item
-    if not (type(off) is int and type(size) is int and 1 <= off and size >= 2 and off + size <= end
+    if not (type(off) is int and type(size) is int and off >= 1 and size >= 2 and off + size <= end
             and isinstance(h, str)):
         return None
     return Piece(size, h, src=fd, offset=off)
@@ -361,9 +361,9 @@ def segments(rows: Iterable, *, size: int = 4096, start: bytes = b"") -> Iterato
         yield Piece.of(b"[" + b",".join(parts) + b"]")
 
 
-def by_indicator(rows: Iterable) -> dict[str, dict[Key, object]]:
+def by_indicator(rows: Iterable) -> dict[str, dict[Key, Any]]:
     """The last entry per (state, indicator, year), grouped by indicator."""
-    out: dict[str, dict[Key, object]] = {}
+    out: dict[str, dict[Key, Any]] = {}
     for o in rows:
         ind = o[1]
         part = out.get(ind)

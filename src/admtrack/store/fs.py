@@ -36,7 +36,8 @@ class NotRegular(OSError):
     """A FIFO, a device, a socket or a folder where a regular file belongs."""
 
 
-def read_regular(path: Path, *, limit: int | None = None, hasher=None) -> tuple[bytes, os.stat_result] | None:
+def read_regular(path: Path, *, limit: int | None = None,
+                 hasher=None) -> tuple[bytes | bytearray, os.stat_result] | None:
     """The bytes (at most ``limit``) and status of a regular file; None if there is none. ``hasher``
     (a hashlib object) is fed the bytes as they are read, while they are in the processor's cache.
 
@@ -183,7 +184,8 @@ def _copy(fd: int, c: Copy) -> None:
 
 def atomic_write(path: Path, data: bytes | Iterable[bytes | Copy], *, durable: bool = True) -> None:
     """Write ``data`` (bytes, or chunks of bytes — or ``Copy`` ranges of another file — written one after
-    the other, so that a big file need not be joined in memory first) to ``path`` so that readers see the old file or the new one, never a mix: a
+    the other, so that a big file need not be joined in memory first) to ``path`` so that readers see the
+    old file or the new one, never a mix: a
     temporary file in the same folder, flushed (and fsynced when ``durable``), then ``os.replace``d over
     the file, then the folder fsynced. A symbolic link is written through to its target."""
     path = write_target(path)

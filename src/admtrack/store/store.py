@@ -24,8 +24,15 @@ from admtrack.errors import AdmError, Problem
 from admtrack.model import Key, Observation
 from admtrack.store import cache as cache_mod
 from admtrack.store.codec import HEADER, parse_store, serialise_chunks
-from admtrack.store.fs import (NotRegular, Source, atomic_write, open_regular, os_problem, remove_stale_temporaries,
-                               write_target)
+from admtrack.store.fs import (
+    NotRegular,
+    Source,
+    atomic_write,
+    open_regular,
+    os_problem,
+    remove_stale_temporaries,
+    write_target,
+)
 
 STORE_NAME = "observations.toml"
 LOCK_NAME = ".observations.lock"
@@ -103,7 +110,7 @@ class Loaded:
                 self._parts[indicator] = got = parts[indicator]
                 return got
             self._damaged()
-        self._parts = cache_mod.by_indicator(self.current.values())  # type: ignore[assignment]
+        self._parts = cache_mod.by_indicator(self.current.values())
         self._complete = True
         return self._parts.get(indicator, {})
 
@@ -177,7 +184,7 @@ class Store:
         loaded = Loaded(key=key, canonical=parsed.canonical, rows=parsed.rows)
         loaded.lines = raw.count(b"\n")
         del raw
-        loaded._parts = cache_mod.by_indicator(parsed.rows)  # type: ignore[assignment]
+        loaded._parts = cache_mod.by_indicator(parsed.rows)
         loaded._complete = True
         loaded._pieces = (cache_mod.current_pieces(loaded._parts), list(cache_mod.segments(parsed.rows)))
         self.cache.put(key, verdict=None, canonical=parsed.canonical, current=loaded._pieces[0],
@@ -227,7 +234,7 @@ class Store:
             changed.setdefault(e[1], []).append(e)
         updated = {}
         for ind, entries in changed.items():
-            part = dict(loaded.part(ind))
+            part: dict[Key, Any] = dict(loaded.part(ind))
             for e in entries:
                 part[(e[0], ind, e[2])] = e
             updated[ind] = part
