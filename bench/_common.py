@@ -75,6 +75,13 @@ class Failed(Exception):
 def run(cmd: list[str], *, env: dict[str, str], stdin: bytes | None = None, ok=(0,),
         stdout=subprocess.DEVNULL) -> tuple[float, float]:
     """Run cmd once; return (wall seconds, child CPU seconds). Raises Failed on an unexpected exit code."""
+    wall, cpu, _ = run3(cmd, env=env, stdin=stdin, ok=ok, stdout=stdout)
+    return wall, cpu
+
+
+def run3(cmd: list[str], *, env: dict[str, str], stdin: bytes | None = None, ok=(0,),
+         stdout=subprocess.DEVNULL) -> tuple[float, float, int]:
+    """``run``, and the peak memory of that one child (its ru_maxrss from ``wait4``, in bytes)."""
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
@@ -88,7 +95,7 @@ def run(cmd: list[str], *, env: dict[str, str], stdin: bytes | None = None, ok=(
         if p.returncode not in ok:
             err.seek(0)
             raise Failed(f"{shlex.join(cmd)} exited {p.returncode}:\n{err.read().decode(errors='replace')}")
-    return wall, ru.ru_utime + ru.ru_stime
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
 
 
 def load() -> str:

@@ -27,6 +27,7 @@ from conftest import assert_clean_error, store_bytes, sub, write_file
 
 AT = "2026-01-02T03:04:05.123456Z"
 CACHE = ".observations.cache.json"
+DATA = ".observations.cache.data.json"  # the index's pieces (the entries), beside it
 LOCK = ".observations.lock"
 
 
@@ -176,7 +177,7 @@ def test_edited_cache_changes_no_output(adm, data_dir, old, new):
     adm.ok("record", "VNM", "digital-economy-share", "2024", "18.3", "--source", "MIC")
     want = [adm.ok(*a).out for a in (["export", "--format", "json"], ["status", "--format", "json"],
                                      ["history", "VNM", "digital-economy-share", "--format", "json"])]
-    _tamper(data_dir / CACHE, old, new)
+    _tamper(data_dir / DATA, old, new)
     got = [adm.ok(*a).out for a in (["export", "--format", "json"], ["status", "--format", "json"],
                                     ["history", "VNM", "digital-economy-share", "--format", "json"])]
     assert got == want
@@ -395,3 +396,74 @@ def test_transaction_returns_what_decide_returned(tmp_path):
     s.remember(stale, "plan Z")
     assert s.load().verdict is None
     json.loads((tmp_path / CACHE).read_text())  # still one JSON document
+
+
+# ---- the index is never believed over the store (issue 13) ----------------------------------------------
+
+def test_a_changed_digit_with_the_same_size_and_mtime_changes_the_report(adm, data_dir):
+    """A hand edit that keeps the store's size, mtime (and inode): the content hash still tells."""
+    adm.ok("record", "VNM", "digital-economy-share", "2024", "18.3", "--source", "MIC")
+    adm.ok("record", "VNM", "digital-economy-share", "2023", "16.5", "--source", "MIC")
+    before = adm.ok("status", "--format", "json").out
+    assert (data_dir / CACHE).exists()  # the index describes this store
+    path = data_dir / "observations.toml"
+    st = path.stat()
+    data = path.read_bytes()
+    assert data.count(b"value = 18.3\n") == 1
+    with open(path, "r+b") as fh:  # in place: same inode, same size
+        fh.write(data.replace(b"value = 18.3\n", b"value = 19.3\n"))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    now = path.stat()
+    assert (now.st_size, now.st_mtime_ns, now.st_ino) == (st.st_size, st.st_mtime_ns, st.st_ino)
+    after = adm.ok("status", "--format", "json").out
+    assert after != before
+    assert "19.3" in after and "18.3" not in after
+    [o] = [o for o in adm.observations() if o["year"] == 2024]
+    assert o["value"] == 19.3
+
+
+def _flip_digit(data: bytes, start: int) -> bytes:
+    at = start + next(i for i, c in enumerate(data[start:]) if chr(c).isdigit())
+    return data[:at] + bytes([ord("0") + (data[at] - ord("0") + 1) % 10]) + data[at + 1:]
+
+
+@pytest.mark.parametrize("where", ["index", "current", "rows"])
+def test_a_damaged_piece_of_the_index_is_not_believed(adm, data_dir, where):
+    """Flip one digit in the index, or inside a piece it lists: the output is the store's, and a record
+    after it still leaves a consistent store and index."""
+    adm.ok("record", "VNM", "digital-economy-share", "2024", "18.3", "--source", "MIC")
+    adm.ok("record", "VNM", "gdp", "2024", "430.5", "--source", "GSO")
+    reads = (["status", "--format", "json"], ["export", "--format", "json"],
+             ["history", "VNM", "gdp", "--format", "json"], ["history", "VNM", "digital-economy-share"])
+    want = [adm.ok(*a).out for a in reads]
+    main = data_dir / CACHE
+    data = data_dir / DATA
+    text = main.read_bytes()
+    start = text.index(b'\n"index":')
+    index = json.loads(text[start + len(b'\n"index":'):-2])
+    if where == "index":
+        target, flipped = main, _flip_digit(text, start)
+    else:
+        piece = index["current"]["digital-economy-share"] if where == "current" else index["rows"][0]
+        target, flipped = data, _flip_digit(data.read_bytes(), piece[0])
+    target.write_bytes(flipped)
+    got = [adm.ok(*a).out for a in reads]
+    assert got == want
+    target.write_bytes(flipped)
+    adm.ok("record", "VNM", "gdp", "2023", "400.5", "--source", "GSO")
+    adm.ok("record", "VNM", "digital-economy-share", "2023", "16.5", "--source", "MIC")
+    assert len(adm.observations()) == 4
+    assert [o["value"] for o in adm.observations() if o["indicator"] == "digital-economy-share"] == [18.3, 16.5]
+    adm.ok("check")
+
+
+def test_many_records_keep_the_index_small_and_right(adm, data_dir):
+    """Records add pieces in place; garbage is bounded by a full rewrite; every read agrees with a parse."""
+    for year in range(1995, 2025):
+        adm.ok("record", "VNM", "gdp", str(year), str(100 + year % 7), "--source", "GSO")
+    cached = adm.observations()
+    assert len(cached) == 30
+    for p in data_dir.iterdir():
+        if "cache" in p.name:
+            p.unlink()
+    assert adm.observations() == cached

@@ -7,6 +7,7 @@ is imported inside the command that needs it.
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import signal
 import sys
@@ -800,6 +801,11 @@ def main(argv: list[str] | None = None) -> None:
     from admtrack.errors import format_lines
 
     args = _globals_first(sys.argv[1:] if argv is None else list(argv))
+    # A command is a short-lived process that builds up to millions of tuples and frees them at exit: the
+    # cyclic collector would only walk them again and again (bench/README.md, "Scale"). Back on at the
+    # end, for a caller that runs main in its own process (the tests).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         rv = app(args=args or ["--help"], prog_name="admtrack", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
@@ -822,6 +828,9 @@ def main(argv: list[str] | None = None) -> None:
     except MemoryError:
         sys.stderr.write("admtrack: error: out of memory (input too large?)\n")
         code = 1
+    finally:
+        if collecting:
+            gc.enable()
     if argv is None:  # the real program: a Ctrl-C from now on must not turn a finished command into a kill
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     _flush_quietly()

@@ -109,7 +109,9 @@ class Context:
         from admtrack.series import Series, layered
 
         needed = None if indicators is None else self._with_inputs(indicators)
-        current, retracted = layered(self.in_force, self.reference, as_of=as_of, indicators=needed)
+        # the entries in force of the needed indicators only: the index reads those, not every row
+        latest = self.in_force if needed is None or self.as_recorded is not None else self.loaded.current_for(needed)
+        current, retracted = layered(latest, self.reference, as_of=as_of, indicators=needed)
         return Series(self.plan, current, retracted)
 
     def _with_inputs(self, indicators: Iterable[str]) -> set[str]:

@@ -2,7 +2,8 @@
 
 * ``codec``: the TOML writer, and the reader (a linear-time fast path for admtrack's own layout, tomllib
   for anything else);
-* ``cache``: the parsed store kept beside it, checked by hash, behind ``get``/``put``;
+* ``cache``: the index kept beside it (entries in force per indicator, rows in segments, each piece
+  checked by hash), behind ``get``/``put``;
 * ``fs``: regular files only, atomic writes (through a symbolic link), clean-up after a crash;
 * ``store``: ``Store.load`` and the locked ``Store.transact``.
 

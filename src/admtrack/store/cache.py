@@ -1,15 +1,25 @@
-"""The cache of the parsed store (SPEC §2.2): ``.observations.cache.json`` beside it, never the source of
-truth. One JSON document laid out so that its parts can be read, and rows appended, as bytes:
+"""The index of the parsed store (SPEC §2.2), never the source of truth: two hidden files beside it.
 
-    {"head":{"v":3,"key":{...},"verdict":...,"canonical":true,"current":[bytes, blake2b],"rows":[...]},
-    "current":[<entry in force>,...],
-    "rows":[<entry>,<entry>,...]}
+``.observations.cache.data.json`` holds pieces, each a JSON array of entries, in one JSON array:
+the entries in force of each indicator (so that ``status`` decodes the few indicators it reports on, not
+a million rows), and the rows in file order in segments (so that ``history`` and ``export`` need not
+parse the store). Pieces are never changed: a writer (under the store's lock) adds new pieces after the
+last one it knows of, in place, and pieces no longer listed are garbage until the next full rewrite.
 
-``key`` is the store's size, mtime, inode and BLAKE2 hash: the cache describes that store and no other.
-The head announces the size and BLAKE2 hash of each part: a cache of any other size is not read at all
-(a FIFO, a huge junk file), and a part whose bytes do not hash to what the head says (a hand edit, a
-damaged disk) is not believed: the store is parsed instead. An entry is the first ``STORED`` fields of
-an ``Observation`` as a JSON array, then its ``obs_status`` when it has one.
+``.observations.cache.json`` says which pieces make up the index, and of which store:
+
+    {"head":{"v":7,"key":{...},"verdict":...,"canonical":true,"index":[bytes, sha256]},
+    "index":{"data":[dev, inode, end, garbage],"current":{"<indicator>":[offset, bytes, sha256],...},
+             "rows":[[offset, bytes, sha256],...]}}
+
+``key`` is the store's size, mtime, inode and SHA-256 hash: the index describes that store and no other.
+It is written atomically after the pieces it lists. The head announces the size and hash of the index
+part; a file of any other size is not read at all (a FIFO, a huge junk file). A data file of another
+inode, or a piece whose bytes do not hash to what the index says (a hand edit, a damaged disk, a race
+with another writer) is not believed: the store is parsed instead. An entry is every field of an
+``Observation``, as a JSON array (a namedtuple is encoded and decoded whole, in C).
+
+Why JSON pieces and not SQLite: see bench/index_options.py and the README's Performance section.
 """
 
 from __future__ import annotations
@@ -18,45 +28,43 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterable, Iterator
+import weakref
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
+from typing import Any, NamedTuple
 
-from admtrack.model import Observation
-from admtrack.store.fs import NotRegular, atomic_write
+from admtrack.model import Key, Observation
+from admtrack.store.fs import Copy, NotRegular, atomic_write
 
-VERSION = 4
-STORED = 10  # state … line: the fields of an Observation the store knows (and obs_status, when set)
-_TAIL = [Observation._field_defaults[f] for f in Observation._fields[STORED:]]
-_STATUS = Observation._fields.index("obs_status")
-_LAYER = Observation._field_defaults["layer"]
-_RELEASED = Observation._field_defaults["released"]
+VERSION = 7
+FIELDS = len(Observation._fields)
+SEGMENT = 1 << 22  # rows are encoded in segments of about this many bytes
+MERGE_BELOW = 1 << 16  # a last segment smaller than this takes the next rows (and becomes garbage)
 _new = tuple.__new__
 
 _HEAD = b'{"head":'
-_CURRENT = b',\n"current":'
-_ROWS = b',\n"rows":'
+_INDEX = b',\n"index":'
 _END = b"}\n"
 _MAX_HEAD = 1 << 16
+_MAX_INDEX = 1 << 26
+_O_READ = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-def _entry(o) -> tuple:
-    if len(o) <= STORED + 1:  # already as the cache keeps it (``numbered``)
-        return o
-    status = o[_STATUS]
-    return o[:STORED] if status is None else (*o[:STORED], status)
+def data_path(path: Path) -> Path:
+    """The pieces' file beside the index ``path``."""
+    return path.with_name(path.name.removesuffix(".json") + ".data.json")
 
 
 def encode(rows) -> bytes:
-    """A JSON array of entries, each the first STORED fields of an Observation (or such a tuple), then
-    its obs_status if it has one."""
-    return _ENCODER.encode([_entry(o) for o in rows]).encode("utf-8")
+    """A JSON array of entries (Observations, or tuples from ``numbered``), each every field as it is."""
+    return _ENCODER.encode(rows if type(rows) is list else list(rows)).encode("utf-8")
 
 
-def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
+def digest(data) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _decode(data: bytes) -> list[Observation] | None:
@@ -64,21 +72,55 @@ def _decode(data: bytes) -> list[Observation] | None:
         rows = json.loads(data)
     except (ValueError, RecursionError):
         return None
-    if type(rows) is not list or not all(type(r) is list and STORED <= len(r) <= STORED + 1 for r in rows):
+    n = FIELDS
+    if type(rows) is not list or not all(type(r) is list and len(r) == n for r in rows):
         return None
-    tail = _TAIL
-    return [_new(Observation, r + tail if len(r) == STORED else r[:STORED] + [_LAYER, r[STORED], _RELEASED])
-            for r in rows]
+    return [_new(Observation, r) for r in rows]
+
+
+class Piece(NamedTuple):
+    """A piece of the index: its bytes (new), or where they are in the data file (``src``, a descriptor
+    kept open, so that the bytes read are those of the file the index names), and their size and hash."""
+
+    size: int
+    hash: str
+    data: bytes | None = None
+    src: int | None = None
+    offset: int = 0
+
+    @classmethod
+    def of(cls, data: bytes) -> Piece:
+        return cls(len(data), digest(data), data)
+
+    def chunk(self):
+        return self.data if self.data is not None else Copy(self.src, self.offset, self.size)  # type: ignore[arg-type,unused-ignore]
 
 
 class View:
-    """A cache that describes the store as it is now."""
+    """An index that describes the store as it is now; its pieces are read (and checked) when asked for."""
 
-    def __init__(self, cache: Cache, head: dict, st: os.stat_result, current: bytes) -> None:
-        self.cache = cache
+    def __init__(self, path: Path, main: os.stat_result, fd: int, data: list, current: dict[str, Piece],
+                 rows: list[Piece], head: dict) -> None:
+        self.path = path
+        self.main = (main.st_dev, main.st_ino)
+        self.fd = fd  # the data file
+        self.data = data  # [dev, inode, end, garbage]
         self.head = head
-        self._st = st
-        self._current = current
+        self.pieces = current
+        self.segments = rows
+        self._close = weakref.finalize(self, os.close, fd)
+
+    def close(self) -> None:
+        self._close()
+
+    def discard(self) -> None:
+        """Remove the index, if it is still this one (a damaged index is built again, not kept)."""
+        try:
+            there = os.stat(self.path, follow_symlinks=False)
+            if (there.st_dev, there.st_ino) == self.main:
+                os.unlink(self.path)
+        except OSError:
+            pass
 
     @property
     def verdict(self) -> str | None:
@@ -89,153 +131,258 @@ class View:
     def canonical(self) -> bool:
         return self.head.get("canonical") is True
 
-    def current(self) -> list[Observation] | None:
-        return _decode(self._current)
+    @property
+    def lines(self) -> int | None:
+        """How many newlines the store holds."""
+        n = self.head.get("lines")
+        return n if type(n) is int and n >= 0 else None
 
-    def rows_part(self) -> Rows | None:
-        """The rows part, checked against its hash; None if the cache changed or does not match."""
-        n, want = self.head["rows"]
-        start = self._st.st_size - len(_END) - n
+    def read(self, piece: Piece) -> bytes | None:
+        """A piece's bytes if they hash to what the index says, else None."""
+        if piece.data is not None:
+            return piece.data
         try:
-            fd = os.open(self.cache.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            data = os.pread(self.fd, piece.size, piece.offset)
         except OSError:
             return None
-        try:
-            st = os.fstat(fd)
-            if (st.st_ino, st.st_size, st.st_mtime_ns) != (self._st.st_ino, self._st.st_size, self._st.st_mtime_ns):
+        return data if len(data) == piece.size and digest(data) == piece.hash else None
+
+    def current(self, indicators: Iterable[str] | None = None) -> dict[str, dict[Key, Observation]] | None:
+        """The entries in force of ``indicators`` (default: all), per indicator; None if a piece is damaged."""
+        out: dict[str, dict[Key, Observation]] = {}
+        names = self.pieces if indicators is None else indicators
+        for ind in names:
+            piece = self.pieces.get(ind)
+            if piece is None:
+                out[ind] = {}
+                continue
+            data = self.read(piece)
+            rows = None if data is None else _decode(data)
+            if rows is None or any(o.indicator != ind for o in rows):
                 return None
-            os.lseek(fd, start, os.SEEK_SET)
-            chunks, left = [], n
-            while left > 0:
-                chunk = os.read(fd, min(left, 1 << 24))
-                if not chunk:
-                    return None
-                chunks.append(chunk)
-                left -= len(chunk)
-        except OSError:
-            return None
-        finally:
-            os.close(fd)
-        data = b"".join(chunks)
-        if not (data.startswith(b"[") and data.endswith(b"]")):
-            return None
-        rows = Rows([memoryview(data)[:-1]], empty=data == b"[]", data=data)
-        return rows if rows.digest() == want else None
+            out[ind] = {(o.state, ind, o.year): o for o in rows}
+        return out
 
     def rows(self) -> list[Observation] | None:
-        part = self.rows_part()
-        return None if part is None or part.data is None else _decode(part.data)
+        out: list[Observation] = []
+        for seg in self.segments:
+            data = self.read(seg)
+            rows = None if data is None else _decode(data)
+            if rows is None:
+                return None
+            out += rows
+        return out
 
 
-class Rows:
-    """The rows part of a cache as bytes (a JSON array), kept open (without its closing bracket) so that
-    entries can be appended, and hashed as it grows, without copying or hashing it again."""
-
-    def __init__(self, parts: list, *, empty: bool, data: bytes | None = None, hasher=None) -> None:
-        self.parts = parts
-        self.empty = empty
-        self.data = data  # the whole part, when it was read as one
-        if hasher is None:
-            hasher = hashlib.blake2b(digest_size=20)
-            for p in parts:
-                hasher.update(p)
-        self.hasher = hasher
-
-    @classmethod
-    def of(cls, rows) -> Rows:
-        data = encode(rows)
-        return cls([memoryview(data)[:-1]], empty=not rows, data=data)
-
-    def extended(self, new: Iterable, *, size: int = 4096) -> Rows:
-        """These rows and then ``new`` (Observations, or tuples from ``numbered``), encoded ``size`` at a
-        time (a million new entries are never one string)."""
-        add: list = []
-        empty = self.empty
-        it = iter(new)
-        while True:
-            batch = list(islice(it, size))
-            if not batch:
-                break
-            if not empty:
-                add.append(b",")
-            add.append(memoryview(encode(batch))[1:-1])
-            empty = False
-        if not add:
-            return self
-        hasher = self.hasher.copy()
-        for p in add:
-            hasher.update(p)
-        return Rows(self.parts + add, empty=False, hasher=hasher)
-
-    def size(self) -> int:
-        return sum(len(p) for p in self.parts) + 1
-
-    def digest(self) -> str:
-        h = self.hasher.copy()
-        h.update(b"]")
-        return h.hexdigest()
+def _piece(item, end: int, fd: int) -> Piece | None:
+    off, size, h = item
+    if not (type(off) is int and type(size) is int and off >= 1 and size >= 2 and off + size <= end
+            and isinstance(h, str)):
+        return None
+    return Piece(size, h, src=fd, offset=off)
 
 
 class Cache:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.data_path = data_path(path)
 
     def get(self, key: dict) -> View | None:
-        """The cache if it describes the store whose key is ``key`` and its parts are intact; else None."""
+        """The index if it describes the store whose key is ``key`` and its layout adds up; else None.
+        (Each piece is checked against its hash when it is read.)"""
         try:
-            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            fd = os.open(self.path, _O_READ)
         except OSError:
             return None
         try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
-                raise NotRegular
-            first = os.read(fd, min(st.st_size, _MAX_HEAD))
-            end = first.find(b"\n")
-            if not first.startswith(_HEAD) or end < 0:
-                return None
-            head = json.loads(first[len(_HEAD):end - 1])
-            if not (isinstance(head, dict) and head.get("v") == VERSION and head.get("key") == key):
-                return None
-            (n_cur, cur_hash), (n_rows, _) = head["current"], head["rows"]
-            if not all(type(x) is int and x >= 0 for x in (n_cur, n_rows)):
-                return None
-            head_len = end - 1  # the head line without ",\n"
-            if st.st_size != head_len + len(_CURRENT) + n_cur + len(_ROWS) + n_rows + len(_END):
-                return None
-            os.lseek(fd, head_len + len(_CURRENT), os.SEEK_SET)
-            current = os.read(fd, n_cur)
-            if len(current) != n_cur or digest(current) != cur_hash:
-                return None
-            return View(self, head, st, current)
-        except (OSError, ValueError, TypeError, KeyError, RecursionError):
+            return self._view(fd, key)
+        except (OSError, ValueError, TypeError, KeyError, RecursionError, AttributeError):
             return None
         finally:
             os.close(fd)
 
-    def put(self, key: dict, *, verdict: str | None, canonical: bool, current: list, rows: Rows) -> None:
-        """Write the cache. Never fails a command: a cache is an optimisation."""
-        cur = encode(current)
-        head = {"v": VERSION, "key": key, "verdict": verdict, "canonical": canonical,
-                "current": [len(cur), digest(cur)], "rows": [rows.size(), rows.digest()]}
-        data = [_HEAD, json.dumps(head, separators=(",", ":")).encode("ascii"), _CURRENT, cur, _ROWS,
-                *rows.parts, b"]", _END]
+    def _view(self, fd: int, key: dict) -> View | None:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegular
+        first = os.read(fd, min(st.st_size, _MAX_HEAD))
+        end = first.find(b"\n")
+        if not first.startswith(_HEAD) or end < 0:
+            return None
+        head = json.loads(first[len(_HEAD):end - 1])
+        if not (isinstance(head, dict) and head.get("v") == VERSION and head.get("key") == key):
+            return None
+        n_index, index_hash = head["index"]
+        at = end - 1 + len(_INDEX)  # the head line without ",\n"
+        if not (type(n_index) is int and 0 < n_index <= _MAX_INDEX and st.st_size == at + n_index + len(_END)):
+            return None
+        data = os.pread(fd, n_index, at)
+        if len(data) != n_index or digest(data) != index_hash:
+            return None
+        index = json.loads(data)
+        dev, ino, stop, garbage = index["data"]
+        dfd = os.open(self.data_path, _O_READ)
         try:
-            atomic_write(self.path, data, durable=False)
+            dst = os.fstat(dfd)
+            if not (stat.S_ISREG(dst.st_mode) and (dst.st_dev, dst.st_ino) == (dev, ino) and type(stop) is int
+                    and 1 <= stop < dst.st_size and type(garbage) is int):
+                raise ValueError
+            current: dict[str, Piece] = {}
+            for ind, item in index["current"].items():
+                piece = _piece(item, stop, dfd)
+                if piece is None or not isinstance(ind, str):
+                    raise ValueError
+                current[ind] = piece
+            rows: list[Piece] = []
+            for item in index["rows"]:
+                piece = _piece(item, stop, dfd)
+                if piece is None:
+                    raise ValueError
+                rows.append(piece)
+        except BaseException:
+            os.close(dfd)
+            raise
+        return View(self.path, st, dfd, [dev, ino, stop, garbage], current, rows, head)
+
+    def put(self, key: dict, *, verdict: str | None, canonical: bool, current: Mapping[str, Piece],
+            rows: list[Piece], onto: View | None = None, lines: int | None = None) -> None:
+        """Write the index: the new pieces after those of ``onto``'s data file, in place (a writer under
+        the store's lock), or a new data file with every piece. Never fails a command: an index is an
+        optimisation."""
+        try:
+            placed = None
+            if onto is not None:
+                placed = self._append(onto, current, rows)
+            if placed is None:
+                placed = self._rewrite(current, rows)
+            data, current, rows = placed
+            index = json.dumps({"data": data,
+                                "current": {ind: [p.offset, p.size, p.hash] for ind, p in current.items()},
+                                "rows": [[p.offset, p.size, p.hash] for p in rows]},
+                               separators=(",", ":")).encode("utf-8")
+            head = {"v": VERSION, "key": key, "verdict": verdict, "canonical": canonical, "lines": lines,
+                    "index": [len(index), digest(index)]}
+            atomic_write(self.path, [_HEAD, json.dumps(head, separators=(",", ":")).encode("ascii"), _INDEX, index,
+                                     _END], durable=False)
         except OSError:
             pass
 
+    def _append(self, onto: View, current: Mapping[str, Piece], rows: list[Piece]):
+        """Add the new pieces at the end of ``onto``'s data file (in place); None when a full rewrite is
+        due (too much garbage, or the file is no longer the one ``onto`` read)."""
+        pieces = [*current.values(), *rows]
+        if any(p.data is None and p.src != onto.fd for p in pieces):
+            return None
+        dev, ino, end, garbage = onto.data
+        live = sum(p.size for p in pieces if p.data is None)
+        kept = {id(p) for p in pieces}
+        dropped = sum(p.size + 1 for p in (*onto.pieces.values(), *onto.segments) if id(p) not in kept)
+        garbage += dropped
+        if garbage > max(1 << 20, live):
+            return None
+        new = [p for p in pieces if p.data is not None]
+        if not new:
+            return [dev, ino, end, garbage], dict(current), list(rows)
+        fd = os.open(self.data_path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+                     | getattr(os, "O_NONBLOCK", 0))
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != (dev, ino) or st.st_size <= end:
+                return None
+            placed: dict[int, Piece] = {}
+            pos = end
+            chunks = []
+            for p in new:
+                sep = b"," if pos > 1 else b""
+                chunks.append(sep + p.data)  # type: ignore[operator]
+                placed[id(p)] = p._replace(data=None, src=onto.fd, offset=pos + len(sep))
+                pos += len(sep) + p.size
+            chunks.append(b"]\n")
+            os.lseek(fd, end, os.SEEK_SET)
+            for c in chunks:
+                view = memoryview(c)
+                while view:
+                    view = view[os.write(fd, view):]
+            os.ftruncate(fd, pos + 2)
+        finally:
+            os.close(fd)
+        cur = {ind: placed.get(id(p), p) for ind, p in current.items()}
+        segs = [placed.get(id(p), p) for p in rows]
+        return [dev, ino, pos, garbage], cur, segs
+
+    def _rewrite(self, current: Mapping[str, Piece], rows: list[Piece]):
+        """A new data file holding every piece."""
+        chunks: list = [b"["]
+        pos = 1
+        cur: dict[str, Piece] = {}
+        segs: list[Piece] = []
+        for i, (ind, p) in enumerate([*current.items(), *((None, p) for p in rows)]):
+            if i:
+                chunks.append(b",")
+                pos += 1
+            chunks.append(p.chunk())
+            q = p._replace(data=None, src=None, offset=pos)
+            if ind is None:
+                segs.append(q)
+            else:
+                cur[ind] = q
+            pos += p.size
+        chunks.append(b"]\n")
+        atomic_write(self.data_path, chunks, durable=False)
+        st = os.stat(self.data_path)
+        if st.st_size != pos + 2:
+            raise OSError("the index's data file changed while it was written")
+        return [st.st_dev, st.st_ino, pos, 0], cur, segs
+
+
+def current_pieces(by_indicator: Mapping[str, Mapping]) -> dict[str, Piece]:
+    """The entries in force (Observations, or tuples from ``numbered``), one piece per indicator."""
+    return {ind: Piece.of(encode(entries.values())) for ind, entries in by_indicator.items() if entries}
+
+
+def segments(rows: Iterable, *, size: int = 4096, start: bytes = b"") -> Iterator[Piece]:
+    """Rows (Observations, or tuples from ``numbered``) as segments (JSON arrays) of about SEGMENT bytes,
+    encoded ``size`` at a time (a million entries are never one string); ``start``: a segment (its
+    bytes) to go on from."""
+    parts: list[bytes] = [start[1:-1]] if len(start) > 2 else []
+    n = len(start)
+    it = iter(rows)
+    while True:
+        batch = list(islice(it, size))
+        if not batch:
+            break
+        data = encode(batch)[1:-1]
+        parts.append(data)
+        n += len(data) + 1
+        if n >= SEGMENT:
+            yield Piece.of(b"[" + b",".join(parts) + b"]")
+            parts, n = [], 0
+    if parts:
+        yield Piece.of(b"[" + b",".join(parts) + b"]")
+
+
+def by_indicator(rows: Iterable) -> dict[str, dict[Key, Any]]:
+    """The last entry per (state, indicator, year), grouped by indicator."""
+    out: dict[str, dict[Key, Any]] = {}
+    for o in rows:
+        ind = o[1]
+        part = out.get(ind)
+        if part is None:
+            part = out[ind] = {}
+        part[(o[0], ind, o[2])] = o
+    return out
+
 
 def numbered(entries: Iterable[Observation], lines: Iterable[int], stamp: str | None = None) -> Iterator[tuple]:
-    """Entries as the cache keeps them, with the lines they were written at and (when they have none)
+    """Entries as the index keeps them, with the lines they were written at and (when they have none)
     ``stamp`` as their recorded_at (cheaper than building new Observations: a big ``record --file``
-    appends 100,000 of them), one at a time."""
+    appends a million of them), one at a time."""
     for e, line in zip(entries, lines):
-        head = e[:_LINE] if e[_RECORDED] or stamp is None else e[:_RECORDED] + (stamp,) + e[_RECORDED + 1:_LINE]
-        status = e[_STATUS]
-        yield head + (line,) if status is None else head + (line, status)
+        if e[_RECORDED] or stamp is None:
+            yield e[:_LINE] + (line,) + e[_LINE + 1:]
+        else:
+            yield e[:_RECORDED] + (stamp,) + e[_RECORDED + 1:_LINE] + (line,) + e[_LINE + 1:]
 
 
 _LINE = Observation._fields.index("line")
 _RECORDED = Observation._fields.index("recorded_at")
-assert _LINE == STORED - 1

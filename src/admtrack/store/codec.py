@@ -252,9 +252,15 @@ def _text(quoted: str | None) -> str | None:
 
 # ------------------------------------------------------------------------------------------ writing
 
+_ESCAPED = re.compile(r'[\x00-\x1f"\\]')  # what json.dumps(ensure_ascii=False) escapes
+
+
 def toml_str(s: str) -> str:
     # JSON string escapes are valid TOML basic-string escapes; the text checks have already refused the
-    # characters (DEL, C1 controls, lone surrogates) that JSON would leave raw but TOML forbids.
+    # characters (DEL, C1 controls, lone surrogates) that JSON would leave raw but TOML forbids. Text
+    # without a character to escape (nearly all) is quoted as it is: the same string, without json.dumps.
+    if _ESCAPED.search(s) is None:
+        return f'"{s}"'
     return json.dumps(s, ensure_ascii=False)
 
 

@@ -8,8 +8,10 @@ import os
 import stat
 import tempfile
 import time
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from admtrack.errors import AdmError, Problem
 
@@ -21,12 +23,23 @@ _O_BINARY = getattr(os, "O_BINARY", 0)
 STALE_AFTER = 60.0
 
 
+class Copy(NamedTuple):
+    """Bytes to copy from another open file (``size`` bytes at ``offset`` of descriptor ``src``) when
+    writing: the kernel copies them, they never pass through Python."""
+
+    src: int
+    offset: int
+    size: int
+
+
 class NotRegular(OSError):
     """A FIFO, a device, a socket or a folder where a regular file belongs."""
 
 
-def read_regular(path: Path, *, limit: int | None = None) -> tuple[bytes, os.stat_result] | None:
-    """The bytes (at most ``limit``) and status of a regular file; None if there is none.
+def read_regular(path: Path, *, limit: int | None = None,
+                 hasher=None) -> tuple[bytes | bytearray, os.stat_result] | None:
+    """The bytes (at most ``limit``) and status of a regular file; None if there is none. ``hasher``
+    (a hashlib object) is fed the bytes as they are read, while they are in the processor's cache.
 
     Opened without blocking, so that a FIFO in its place cannot hang a command; anything but a regular
     file raises ``NotRegular``."""
@@ -38,17 +51,92 @@ def read_regular(path: Path, *, limit: int | None = None) -> tuple[bytes, os.sta
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise NotRegular(errno.EINVAL, _kind(st.st_mode), str(path))
-        chunks = []
-        left = st.st_size if limit is None else min(st.st_size, limit)
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 24))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks), st
+        size = st.st_size if limit is None else min(st.st_size, limit)
+        buf = bytearray(size)
+        view = memoryview(buf)
+        pos = 0
+        with os.fdopen(os.dup(fd), "rb", buffering=0) as fh:
+            while pos < size:
+                n = fh.readinto(view[pos:pos + (1 << 22)])
+                if not n:
+                    break
+                if hasher is not None:
+                    hasher.update(view[pos:pos + n])
+                pos += n
+        view.release()
+        if pos < size:
+            del buf[pos:]
+        return buf, st  # a bytearray: not copied once more into bytes
     finally:
         os.close(fd)
+
+
+class Source:
+    """A regular file kept open: hashed as it is read once, without keeping its bytes; read whole only
+    when it must be parsed; copied by the kernel when it is written again with more at its end."""
+
+    def __init__(self, fd: int, st: os.stat_result) -> None:
+        self.fd = fd
+        self.st = st
+        self.size = st.st_size
+        self._close = weakref.finalize(self, os.close, fd)
+
+    def close(self) -> None:
+        self._close()
+
+    def hash(self, hasher, *, block: int = 1 << 22) -> None:
+        """Feed the file's bytes to ``hasher`` (one buffer, reused: no copy of the file is kept)."""
+        buf = bytearray(min(block, max(self.size, 1)))
+        view = memoryview(buf)
+        pos = 0
+        while pos < self.size:
+            n = os.preadv(self.fd, [view[:min(block, self.size - pos)]], pos) if hasattr(os, "preadv") else \
+                _pread_into(self.fd, view[:min(block, self.size - pos)], pos)
+            if not n:
+                raise OSError(errno.EIO, "the file got shorter while it was read", "")
+            hasher.update(view[:n])
+            pos += n
+
+    def read(self) -> bytes:
+        """The whole file."""
+        chunks = []
+        pos = 0
+        while pos < self.size:
+            chunk = os.pread(self.fd, min(self.size - pos, 1 << 24), pos)
+            if not chunk:
+                raise OSError(errno.EIO, "the file got shorter while it was read", "")
+            chunks.append(chunk)
+            pos += len(chunk)
+        return b"".join(chunks)
+
+    def last_byte(self) -> bytes:
+        return os.pread(self.fd, 1, self.size - 1) if self.size else b""
+
+    def copy(self) -> Copy:
+        return Copy(self.fd, 0, self.size)
+
+
+def _pread_into(fd: int, view: memoryview, pos: int) -> int:
+    data = os.pread(fd, len(view), pos)
+    view[:len(data)] = data
+    return len(data)
+
+
+def open_regular(path: Path) -> Source | None:
+    """A regular file, open (None if there is none). Opened without blocking, so that a FIFO in its place
+    cannot hang a command; anything but a regular file raises ``NotRegular``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_CLOEXEC | _O_BINARY)
+    except FileNotFoundError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegular(errno.EINVAL, _kind(st.st_mode), str(path))
+    except BaseException:
+        os.close(fd)
+        raise
+    return Source(fd, st)
 
 
 def _kind(mode: int) -> str:
@@ -67,9 +155,37 @@ def write_target(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def atomic_write(path: Path, data: bytes | Iterable[bytes], *, durable: bool = True) -> None:
-    """Write ``data`` (bytes, or chunks of bytes written one after the other, so that a big file need not
-    be joined in memory first) to ``path`` so that readers see the old file or the new one, never a mix: a
+def _write_all(fd: int, data) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view[:1 << 30])
+        view = view[n:]
+
+
+def _copy(fd: int, c: Copy) -> None:
+    offset, left = c.offset, c.size
+    fast = hasattr(os, "copy_file_range")
+    while left > 0:
+        n = 0
+        if fast:
+            try:
+                n = os.copy_file_range(c.src, fd, min(left, 1 << 30), offset)
+            except OSError:
+                fast = False
+        if not fast:
+            chunk = os.pread(c.src, min(left, 1 << 24), offset)
+            _write_all(fd, chunk)
+            n = len(chunk)
+        if n <= 0:
+            raise OSError(errno.EIO, "the file to copy from is shorter than expected")
+        offset += n
+        left -= n
+
+
+def atomic_write(path: Path, data: bytes | Iterable[bytes | Copy], *, durable: bool = True) -> None:
+    """Write ``data`` (bytes, or chunks of bytes — or ``Copy`` ranges of another file — written one after
+    the other, so that a big file need not be joined in memory first) to ``path`` so that readers see the
+    old file or the new one, never a mix: a
     temporary file in the same folder, flushed (and fsynced when ``durable``), then ``os.replace``d over
     the file, then the folder fsynced. A symbolic link is written through to its target."""
     path = write_target(path)
@@ -79,15 +195,19 @@ def atomic_write(path: Path, data: bytes | Iterable[bytes], *, durable: bool = T
         mode = 0o644
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as fh:
+        try:
             if isinstance(data, (bytes, bytearray, memoryview)):
-                fh.write(data)
+                _write_all(fd, data)
             else:
                 for chunk in data:
-                    fh.write(chunk)
-            fh.flush()
+                    if isinstance(chunk, Copy):
+                        _copy(fd, chunk)
+                    else:
+                        _write_all(fd, chunk)
             if durable:
-                os.fsync(fh.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

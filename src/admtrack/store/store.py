@@ -15,7 +15,7 @@ import hashlib
 import os
 import stat
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -24,7 +24,15 @@ from admtrack.errors import AdmError, Problem
 from admtrack.model import Key, Observation
 from admtrack.store import cache as cache_mod
 from admtrack.store.codec import HEADER, parse_store, serialise_chunks
-from admtrack.store.fs import NotRegular, atomic_write, os_problem, read_regular, remove_stale_temporaries, write_target
+from admtrack.store.fs import (
+    NotRegular,
+    Source,
+    atomic_write,
+    open_regular,
+    os_problem,
+    remove_stale_temporaries,
+    write_target,
+)
 
 STORE_NAME = "observations.toml"
 LOCK_NAME = ".observations.lock"
@@ -37,22 +45,30 @@ def now_utc() -> str:
 
 
 class Loaded:
-    """The parsed store. The entries in force are at hand; every entry (history, a full export, a first
-    check against a plan) is read from the cache or parsed only when asked for."""
+    """The parsed store. Nothing is decoded until asked for: the entries in force of the indicators a
+    command needs (``current_for``, ``in_force``) are read from the index one indicator at a time; every
+    entry (history, a full export, a first check against a plan) is read from the index or parsed only
+    when asked for."""
 
-    __slots__ = ("key", "verdict", "canonical", "_rows", "_current", "_more", "_encoded")
+    __slots__ = ("key", "verdict", "canonical", "lines", "_rows", "_current", "_parts", "_complete", "_view",
+                 "_more", "_pieces")
 
     def __init__(self, *, key: dict | None = None, verdict: str | None = None, canonical: bool = True,
                  rows: list[Observation] | None = None, current: dict[Key, Observation] | None = None,
-                 more: Callable[[], list[Observation]] | None = None) -> None:
+                 more: Callable[[], list[Observation]] | None = None, view: cache_mod.View | None = None) -> None:
         self.key = key  # the store's size, mtime, inode and hash (None: no store yet)
         #: what the caller said of every entry, remembered with the cache (``Store.remember``)
         self.verdict = verdict
         self.canonical = canonical  # in admtrack's own layout (else appending is checked with tomllib)
+        self.lines: int | None = None  # how many newlines the store holds (where appended entries start)
         self._rows = rows
         self._current = current
+        self._parts: dict[str, dict] = {}  # the entries in force, per indicator, as far as read
+        self._complete = False  # ``_parts`` holds every indicator
+        self._view = view
         self._more = more
-        self._encoded: cache_mod.Rows | None = None  # the rows as the cache holds them, when at hand
+        #: the index's pieces as the last write left them (current per indicator, row segments)
+        self._pieces: tuple[dict[str, cache_mod.Piece], list[cache_mod.Piece]] | None = None
 
     @property
     def rows(self) -> list[Observation]:
@@ -66,11 +82,56 @@ class Loaded:
     def current(self) -> dict[Key, Observation]:
         """The entry in force for each (state, indicator, year): the last one, retractions included."""
         if self._current is None:
-            self._current = {(o.state, o.indicator, o.year): o for o in self.rows}
+            # from the rows when they are at hand (one copy of each entry), else from the index's pieces
+            if not self._complete and self._view is not None and self._rows is None:
+                parts = self._view.current()
+                if parts is not None:
+                    self._parts, self._complete = parts, True
+                else:
+                    self._damaged()
+            if self._complete:
+                self._current = {}
+                for part in self._parts.values():
+                    self._current.update(part)
+            else:
+                self._current = {(o.state, o.indicator, o.year): o for o in self.rows}
         return self._current
 
+    def part(self, indicator: str) -> dict[Key, Observation]:
+        """The entries in force of one indicator."""
+        got = self._parts.get(indicator)
+        if got is not None:
+            return got
+        if self._complete:
+            return {}
+        if self._view is not None and self._current is None:
+            parts = self._view.current([indicator])
+            if parts is not None:
+                self._parts[indicator] = got = parts[indicator]
+                return got
+            self._damaged()
+        self._parts = cache_mod.by_indicator(self.current.values())
+        self._complete = True
+        return self._parts.get(indicator, {})
+
+    def _damaged(self) -> None:
+        """A piece of the index does not hash to what it says: the rows decide, and the index goes (the
+        next command builds it again)."""
+        view, self._view = self._view, None
+        if view is not None:
+            view.discard()
+
+    def current_for(self, indicators: Iterable[str]) -> dict[Key, Observation]:
+        """The entries in force of ``indicators`` only (status reads a few indicators of a million rows)."""
+        out: dict[Key, Observation] = {}
+        for ind in indicators:
+            out.update(self.part(ind))
+        return out
+
     def in_force(self, key: Key) -> Observation | None:
-        return self.current.get(key)
+        if self._current is not None:
+            return self._current.get(key)
+        return self.part(key[1]).get(key)
 
 
 class Decided(Protocol):
@@ -93,50 +154,113 @@ class Store:
     # reading ------------------------------------------------------------------------------------
     def load(self) -> Loaded:
         """The store, parsed (a missing store is empty; one that does not parse raises AdmError)."""
-        loaded, _, _, _ = self._load()
+        loaded, src, _ = self._load()
+        if src is not None:
+            src.close()
         return loaded
 
-    def _load(self) -> tuple[Loaded, bytes, hashlib.blake2b, cache_mod.View | None]:
-        got = self._read()
-        if got is None:
-            return Loaded(rows=[], current={}), b"", hashlib.blake2b(digest_size=20), None
-        raw, st = got
-        hasher = hashlib.blake2b(raw, digest_size=20)
-        key = _key(st, hasher)
+    def _load(self) -> tuple[Loaded, Source | None, hashlib._Hash]:
+        """The store (through its index when that describes it), the open store file (None: there is
+        none yet) and its hash."""
+        hasher = hashlib.sha256()
+        src = self._read(hasher)
+        if src is None:
+            return Loaded(rows=[], current={}), None, hasher
+        key = _key(src.st, hasher)
         view = self.cache.get(key)
         if view is not None:
-            current = view.current()
-            if current is not None:
-                def more() -> list[Observation]:
-                    rows = view.rows()
-                    return rows if rows is not None else parse_store(raw, self.path).rows
+            def more() -> list[Observation]:
+                rows = view.rows()
+                if rows is None:  # a damaged segment
+                    loaded._damaged()
+                    return self._parse_again(key)
+                return rows
 
-                loaded = Loaded(key=key, verdict=view.verdict, canonical=view.canonical,
-                                current={(o.state, o.indicator, o.year): o for o in current}, more=more)
-                return loaded, raw, hasher, view
+            loaded = Loaded(key=key, verdict=view.verdict, canonical=view.canonical, more=more, view=view)
+            loaded.lines = view.lines
+            return loaded, src, hasher
+        raw = src.read()
         parsed = parse_store(raw, self.path)
         loaded = Loaded(key=key, canonical=parsed.canonical, rows=parsed.rows)
-        loaded._encoded = cache_mod.Rows.of(parsed.rows)
-        self.cache.put(key, verdict=None, canonical=parsed.canonical, current=list(loaded.current.values()),
-                       rows=loaded._encoded)
-        return loaded, raw, hasher, None
+        loaded.lines = raw.count(b"\n")
+        del raw
+        loaded._parts = cache_mod.by_indicator(parsed.rows)
+        loaded._complete = True
+        loaded._pieces = (cache_mod.current_pieces(loaded._parts), list(cache_mod.segments(parsed.rows)))
+        self.cache.put(key, verdict=None, canonical=parsed.canonical, current=loaded._pieces[0],
+                       rows=loaded._pieces[1], lines=loaded.lines)
+        return loaded, src, hasher
 
-    def _read(self) -> tuple[bytes, os.stat_result] | None:
+    def _parse_again(self, key: dict) -> list[Observation]:
+        """The rows, when the index's turn out damaged: parse the store (still the one ``key`` names)."""
+        hasher = hashlib.sha256()
+        src = self._read(hasher)
         try:
-            got = read_regular(self.path)
+            if src is None or _key(src.st, hasher) != key:
+                raise AdmError(Problem(str(self.path), None, None, "changed while it was being read; run the "
+                                                                   "command again"))
+            return parse_store(src.read(), self.path).rows
+        finally:
+            if src is not None:
+                src.close()
+
+    def _read(self, hasher) -> Source | None:
+        """The store, open, and hashed into ``hasher`` (its bytes are not kept)."""
+        try:
+            src = open_regular(self.path)
+            if src is not None:
+                src.hash(hasher)
         except NotRegular as exc:
             raise os_problem(self.path, exc, "cannot read") from None
         except OSError as exc:
             raise os_problem(self.path, exc, "cannot read") from None
-        if got is None:
+        if src is None:
             self._refuse_dangling_link()
-        return got
+        return src
 
     def _refuse_dangling_link(self) -> None:
         if self.path.is_symlink() and not self.path.exists():
             raise AdmError(Problem(str(self.path), None, None,
                                    f"is a symbolic link to {os.readlink(self.path)}, which does not exist "
                                    "(is its drive mounted?); fix the link or remove it"))
+
+    @staticmethod
+    def _pieces(loaded: Loaded, new: Sequence[tuple] = ()) -> tuple[dict[str, cache_mod.Piece], list[cache_mod.Piece]]:
+        """The index's pieces for what ``loaded`` holds and then ``new`` (tuples from ``numbered``): the
+        pieces of an intact index are copied as they are; only the indicators ``new`` touches are encoded
+        again, and ``new`` goes into the last row segment (read back and checked) or new ones."""
+        changed: dict[str, list[tuple]] = {}
+        for e in new:
+            changed.setdefault(e[1], []).append(e)
+        updated = {}
+        for ind, entries in changed.items():
+            part: dict[Key, Any] = dict(loaded.part(ind))
+            for e in entries:
+                part[(e[0], ind, e[2])] = e
+            updated[ind] = part
+        view = loaded._view
+        if view is not None:  # still intact (a damaged piece would have set it to None)
+            current, segs = dict(view.pieces), list(view.segments)
+            read = view.read
+        elif loaded._pieces is not None:
+            current, segs = dict(loaded._pieces[0]), list(loaded._pieces[1])
+            read = lambda piece: piece.data  # noqa: E731
+        else:
+            parts = cache_mod.by_indicator(loaded.current.values())
+            current, segs = cache_mod.current_pieces(parts), list(cache_mod.segments(loaded.rows))
+            read = lambda piece: piece.data  # noqa: E731
+        start = b""
+        if new and segs and segs[-1].size < cache_mod.MERGE_BELOW:
+            last = read(segs[-1])
+            if last is None:  # damaged: build the index again from the rows (parsed, if need be)
+                loaded._view = None
+                return Store._pieces(loaded, new)
+            start = last
+            segs.pop()
+        current.update(cache_mod.current_pieces(updated))
+        if new:
+            segs += cache_mod.segments(new, start=start)
+        return current, segs
 
     def remember(self, loaded: Loaded, verdict: str) -> None:
         """Keep ``verdict`` (what the caller found true of every entry) with the cache, if the store is
@@ -150,14 +274,9 @@ class Store:
         key = loaded.key
         if (st.st_size, st.st_mtime_ns, st.st_ino) != (key["size"], key["mtime_ns"], key["ino"]):
             return
-        rows = loaded._encoded
-        if rows is None:
-            view = self.cache.get(key)
-            rows = view.rows_part() if view is not None else None
-        if rows is None:
-            rows = cache_mod.Rows.of(loaded.rows)
-        self.cache.put(key, verdict=verdict, canonical=loaded.canonical, current=list(loaded.current.values()),
-                       rows=rows)
+        current, segs = self._pieces(loaded)
+        self.cache.put(key, verdict=verdict, canonical=loaded.canonical, current=current, rows=segs,
+                       onto=loaded._view, lines=loaded.lines)
         loaded.verdict = verdict
 
     # writing ------------------------------------------------------------------------------------
@@ -174,39 +293,53 @@ class Store:
         with FolderLock(target.parent, target.parent / LOCK_NAME, LOCK_TIMEOUT):
             remove_stale_temporaries(target.parent, target.name, older_than=0)  # written under this lock only
             remove_stale_temporaries(self.folder, CACHE_NAME)
-            loaded, raw, hasher, view = self._load()
-            result = decide(loaded)
-            new = list(result.append)
-            if not new or dry_run:
-                return result
-            base = raw
-            if not base:
-                base = HEADER.encode("utf-8")
-            elif not base.endswith(b"\n"):
-                base += b"\n"
-            hasher.update(base[len(raw):])
-            first_line = base.count(b"\n") + 2  # a blank line precedes each entry
-            stamp = now_utc()  # for the entries that come without one
-            tail, lines = serialise_chunks(new, first_line, stamp)
-            if raw and not loaded.canonical:
-                self._check_appendable(b"".join([base, *tail]), len(loaded.rows) + len(new))
+            remove_stale_temporaries(self.folder, cache_mod.data_path(self.cache.path).name)
+            loaded, src, hasher = self._load()
             try:
-                atomic_write(self.path, [base, *tail])
-                st = os.stat(self.path)
-            except OSError as exc:
-                raise os_problem(target, exc, "cannot write") from None
-            for chunk in tail:
-                hasher.update(chunk)
-            del tail
-            rows = loaded._encoded or (view.rows_part() if view is not None else None)
-            if rows is None:
-                rows = cache_mod.Rows.of(loaded.rows)
-            current: dict = dict(loaded.current)
-            for o, entry in zip(new, cache_mod.numbered(new, lines, stamp)):
-                current[(o.state, o.indicator, o.year)] = entry
-            self.cache.put(_key(st, hasher), verdict=verdict, canonical=loaded.canonical or not raw,
-                           current=list(current.values()), rows=rows.extended(cache_mod.numbered(new, lines, stamp)))
+                return self._append(loaded, src, hasher, decide, dry_run=dry_run, verdict=verdict, target=target)
+            finally:
+                if src is not None:
+                    src.close()
+
+    def _append(self, loaded: Loaded, src: Source | None, hasher, decide: Callable[[Loaded], D], *,
+                dry_run: bool, verdict: str | None, target: Path) -> D:
+        result = decide(loaded)
+        new = result.append
+        if not new or dry_run:
             return result
+        # the old bytes (copied by the kernel from the open store, never read into memory), then the new
+        base: list = []
+        if src is None or not src.size:
+            extra = HEADER.encode("utf-8")
+            lines = 0
+            if src is not None:
+                base.append(src.copy())
+        else:
+            base.append(src.copy())
+            extra = b"" if src.last_byte() == b"\n" else b"\n"
+            lines = loaded.lines if loaded.lines is not None else src.read().count(b"\n")
+        if extra:
+            base.append(extra)
+            hasher.update(extra)
+        first_line = lines + extra.count(b"\n") + 2  # a blank line precedes each entry
+        stamp = now_utc()  # for the entries that come without one
+        tail, numbers = serialise_chunks(new, first_line, stamp)
+        if src is not None and src.size and not loaded.canonical:
+            self._check_appendable(b"".join([src.read(), extra, *tail]), len(loaded.rows) + len(new))
+        try:
+            atomic_write(self.path, [*base, *tail])
+            st = os.stat(self.path)
+        except OSError as exc:
+            raise os_problem(target, exc, "cannot write") from None
+        for chunk in tail:
+            hasher.update(chunk)
+        total = first_line - 2 + sum(chunk.count(b"\n") for chunk in tail)
+        del tail
+        current, segs = self._pieces(loaded, list(cache_mod.numbered(new, numbers, stamp)))
+        self.cache.put(_key(st, hasher), verdict=verdict, canonical=loaded.canonical or src is None or not src.size,
+                       current=current, rows=segs, onto=loaded._view, lines=total)
+        return result
+
 
     def _check_appendable(self, data: bytes, entries: int) -> None:
         """A store in another layout than admtrack's: appending [[observation]] tables must still give
@@ -226,7 +359,7 @@ class Store:
                                    "each entry as an [[observation]] table, then record again"))
 
 
-def _key(st: os.stat_result, hasher: hashlib.blake2b) -> dict:
+def _key(st: os.stat_result, hasher) -> dict:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino, "hash": hasher.hexdigest()}
 
 
