@@ -45,19 +45,19 @@ import sys
 import tempfile
 import tomllib
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import tomli_w
+from conftest import YEAR
 from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
 from admtrack.cli import main
-from admtrack.plan import bundled_text
 from admtrack.model import Observation
+from admtrack.plan import bundled_text
 from admtrack.store import HEADER, serialise
-from conftest import YEAR
 
 STORE = "observations.toml"
 PREFIX = "admtrack: error:"
@@ -729,7 +729,7 @@ TOML_VALUES = st.one_of(
         {"op": "product", "of": ["digital-economy-value-added", "gdp"]},
     ]),
     st.dates(),
-    st.datetimes(timezones=st.none() | st.just(timezone.utc)),
+    st.datetimes(timezones=st.none() | st.just(UTC)),
 )
 
 
@@ -912,7 +912,7 @@ def _when(x) -> datetime | None:
     if x is None:
         return None
     dt = x if isinstance(x, datetime) else datetime.fromisoformat(x)
-    return dt.astimezone(timezone.utc) if dt.tzinfo else dt
+    return dt.astimezone(UTC) if dt.tzinfo else dt
 
 
 def _as_float(x) -> float:

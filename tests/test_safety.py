@@ -15,11 +15,20 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import (
+    SEED_ROWS,
+    STATES,
+    YEAR,
+    assert_clean_error,
+    store_bytes,
+    store_doc,
+    strip_recorded_at,
+    sub,
+    write_file,
+)
 
 from admtrack import inputs
 from admtrack.store import store as store_mod
-from conftest import (SEED_ROWS, STATES, YEAR, assert_clean_error, store_bytes, store_doc, strip_recorded_at, sub,
-                      write_file)
 
 INDICATORS = ["gdp", "population", "labour-force", "digital-economy-share", "skilled-workforce-share",
               "public-services-ai-share", "social-service-cost", "digital-economy-value-added", "labour-productivity"]
@@ -95,7 +104,7 @@ def test_eight_concurrent_writers_of_single_records(adm, data_dir, seeded, tmp_p
         if delete_lock:
             deleter.join()
     assert not delete_lock or len(deleted) > 10
-    for p, (out, err) in zip(procs, results):
+    for p, (_out, err) in zip(procs, results):
         assert p.returncode == 0, err.decode()
         assert err.decode().count("recorded ") == 25 and b"Traceback" not in err
     doc = store_doc(data_dir)  # a valid store

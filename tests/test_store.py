@@ -11,14 +11,14 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from conftest import YEAR, assert_clean_error, store_bytes, store_doc, write_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from admtrack.errors import AdmError
-from admtrack.rules import Decision
 from admtrack.model import Observation
+from admtrack.rules import Decision
 from admtrack.store import Store, parse_store, serialise
-from conftest import YEAR, assert_clean_error, store_bytes, store_doc, write_file
 
 HARD_TEXTS = [
     'say "hello"',
@@ -202,7 +202,8 @@ def test_check_reports_every_store_problem(adm, data_dir):
 
 
 def test_check_flags_a_future_year_in_a_hand_edited_store(adm, data_dir):
-    text = GOOD_ENTRY + f'[[observation]]\nstate = "VNM"\nindicator = "gdp"\nyear = {YEAR + 5}\nvalue = 1.0\nrecorded_at = 2026-01-02T03:04:05Z\n'
+    text = GOOD_ENTRY + (f'[[observation]]\nstate = "VNM"\nindicator = "gdp"\nyear = {YEAR + 5}\nvalue = 1.0\n'
+                         "recorded_at = 2026-01-02T03:04:05Z\n")
     write_file(data_dir / "observations.toml", text)
     r = adm("check")
     assert_clean_error(r, 1, contains=("observations.toml:9: year:",))
@@ -243,7 +244,8 @@ def test_transact_abort_writes_nothing(tmp_path):
 
 
 def test_parse_store_reports_line_of_each_entry(tmp_path):
-    entries = [Observation("VNM", "gdp", 2000 + i, float(i), "s\nt", "n" if i % 2 else None, "2026-01-01T00:00:00.000000Z")
+    stamp = "2026-01-01T00:00:00.000000Z"
+    entries = [Observation("VNM", "gdp", 2000 + i, float(i), "s\nt", "n" if i % 2 else None, stamp)
                for i in range(5)]
     prefix = "# a\n# b\n"
     # the caller passes the line where the first [[observation]] header lands (a blank line precedes it)

@@ -242,7 +242,7 @@ def record_file(ctx, path: str, input_format: str | None, *, revise: bool, dry_r
     got = None
     if fmt in inputs.BULK_FORMATS:
         got = read_bulk(ctx, name, text, fmt, indicators, from_year, to_year)
-        rows, bad, adjust = got.rows, [], same_release
+        rows, bad, adjust = got.rows, list[tuple[str, str, str]](), same_release
     else:
         if indicators or from_year is not None or to_year is not None:
             from admtrack.errors import UsageError

@@ -11,7 +11,7 @@ import json
 import re
 from array import array
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from math import isfinite
 from pathlib import Path
 from typing import NamedTuple
@@ -152,7 +152,7 @@ def _entry(item: dict, line: int | None) -> Observation:
 def iso_utc(dt: datetime) -> str:
     if dt.tzinfo is None:
         return dt.isoformat()
-    return dt.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return dt.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def _header_lines(text: str) -> list[int]:

@@ -3,6 +3,7 @@ link to its target), clean up what a killed writer left, and say in one line wha
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -211,10 +212,8 @@ def atomic_write(path: Path, data: bytes | Iterable[bytes | Copy], *, durable: b
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
     if durable:
         try:

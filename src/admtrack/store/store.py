@@ -10,13 +10,14 @@ store to remember that verdict in the cache.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
 import stat
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -41,7 +42,7 @@ LOCK_TIMEOUT = 10.0
 
 
 def now_utc() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 class Loaded:
@@ -417,10 +418,8 @@ class FolderLock:
         if self._other is not None:  # pragma: no cover - Windows
             self._other.release()
         for fd in reversed(self._fds):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)  # closing the descriptor releases its lock
-            except OSError:
-                pass
         self._fds.clear()
 
     def _timeout(self) -> AdmError:
