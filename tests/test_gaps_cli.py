@@ -12,6 +12,8 @@ import pytest
 from conftest import STATES, YEAR
 from fixtures_report import (
     ANSI,
+    ASSESSMENT_EXTRA_KEYS,
+    ASSESSMENT_KEYS,
     NUMBER_FIELDS,
     REGION,
     STATUSES,
@@ -39,25 +41,6 @@ from hypothesis import strategies as st
 
 approx = pytest.approx
 
-#: SPEC §4 ASSESSMENT keys (v2: with §5.7's reason and trend)
-ASSESSMENT_KEYS = {
-    "state",
-    "baseline",
-    "latest",
-    "target",
-    "progress",
-    "attainment",
-    "gap",
-    "observed_rate",
-    "required_rate",
-    "projected",
-    "anticipated",
-    "status",
-    "reason",
-    "trend",
-    "coverage",
-}
-ASSESSMENT_EXTRA_KEYS = {"years_left", "shortfall", "ratio", "basis", "carried_forward"}
 ROW_KEYS = {"target_id"} | ASSESSMENT_KEYS | {"years_left", "shortfall", "shortfall_share", "contribution"}
 ROW_EXTRA_KEYS = (ASSESSMENT_EXTRA_KEYS - {"years_left", "shortfall"}) | {
     "unit",

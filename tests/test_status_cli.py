@@ -17,9 +17,12 @@ from conftest import STATES, YEAR, assert_clean_error
 from fixtures_report import (
     ANSI,
     ASSESSED_ON_BUNDLED,
+    ASSESSMENT_EXTRA_KEYS,
+    ASSESSMENT_KEYS,
     BEST_FIRST,
     NOT_ASSESSED_ON_BUNDLED,
     NUMBER_FIELDS,
+    REASONS,
     REGION,
     STATUSES,
     TARGET_IDS,
@@ -50,26 +53,6 @@ from hypothesis import strategies as st
 
 approx = pytest.approx
 
-#: SPEC §4 ASSESSMENT keys (v2: with §5.7's reason and trend); ``goal`` only for the region of a sum target
-ASSESSMENT_KEYS = {
-    "state",
-    "baseline",
-    "latest",
-    "target",
-    "progress",
-    "attainment",
-    "gap",
-    "observed_rate",
-    "required_rate",
-    "projected",
-    "anticipated",
-    "status",
-    "reason",
-    "trend",
-    "coverage",
-}
-ASSESSMENT_EXTRA_KEYS = {"years_left", "shortfall", "ratio", "basis", "carried_forward"}
-REASONS = {"no_data", "no_target", "no_trend", "low_coverage", "no_base_year", "one_year"}
 
 
 # ==== the document on the bundled data alone (SPEC §4) ============================================

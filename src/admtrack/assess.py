@@ -326,8 +326,7 @@ def assess(
     pts = sorted_points(points)
     a = Assessment(state=state)
     if not pts:
-        a.target = _finite(target if target is not None else goal_target(goal, None))
-        return insufficient(a, "no_data", "no observations")
+        return _no_observations(a, goal, target)
     latest = pts[-1]
     baseline = find_baseline(pts, goal.baseline_year)
     T = target if target is not None else goal_target(goal, baseline)
@@ -360,6 +359,12 @@ def _open_sdg_growth(current: float, base: float, t1: float, t0: float) -> float
     return _pow(ratio, 1 / (t1 - t0)) - 1
 
 
+def _no_observations(a: Assessment, goal: Goal, target: float | None) -> Assessment:
+    """SPEC §5.7 ``no_data``, naming the value to reach where it is known (a level goal, an explicit one)."""
+    a.target = _finite(target if target is not None else goal_target(goal, None))
+    return insufficient(a, "no_data", "no observations")
+
+
 def _assess_cagr_ratio(
     points: Sequence[Point], goal: Goal, *, state: str, thresholds: Thresholds, target: float | None
 ) -> Assessment:
@@ -368,8 +373,7 @@ def _assess_cagr_ratio(
     pts = sorted_points(points)
     a = Assessment(state=state)
     if not pts:
-        a.target = _finite(target if target is not None else goal_target(goal, None))
-        return insufficient(a, "no_data", "no observations")
+        return _no_observations(a, goal, target)
     latest = pts[-1]
     base = cagr_base(pts, goal.baseline_year)
     T = target if target is not None else goal_target(goal, base)
