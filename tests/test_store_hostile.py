@@ -89,15 +89,50 @@ def test_bundled_source_with_a_comment_reads_quickly(tmp_path, adm, data_dir):
 _pieces = st.sampled_from([
     "", " ", "  ", "\t", "#", " # c", "\\u00e9", "\\ud83d\\ude00", "\\U0001F600", "\\/", "\\e", "\\", '"', "'",
     "\n", "\r\n", "-0", "+1", "1_0", "0x1", "1e400", "nan", "2026-02-30", "é", "\x7f", "\x85", "\u2028",
+    # whole lines and headers: junk between entries, or a header where none belongs
+    "[[observation]]", "x[[observation]]\n", "# junk\n", "\n\n", "value = 1.0\n", "recorded_at = 2026-02-30T",
+    'source = "[[observation]]"\n', "2026-02-29T", "1e308\n", "9e308",
 ])
+
+# with escapes and a -0 (read one entry at a time), and without (read by one comprehension)
+_BASES = {
+    "escapes": (_obs(2023, 16.5, note="est."), _obs(2024, -0.0, "src \"q\" \\ é"),
+                Observation("VNM", "gdp", 2024, None, None, None, AT, retracted=True, reason="typo")),
+    "plain": (_obs(2023, 16.5, note="est."), _obs(2024, 1e300, "src é", obs_status="E"),
+              Observation("VNM", "gdp", 2024, None, None, None, "2024-02-29T12:00:00.000000Z", retracted=True,
+                          reason="typo")),
+}
+
+
+@pytest.mark.parametrize("base", sorted(_BASES))
+def test_fast_reader_reads_what_admtrack_writes(base):
+    text = _store(*_BASES[base]).decode("utf-8")
+    fast = read_fast(text)
+    assert fast is not None
+    assert [tuple(o) for o in fast] == [tuple(o) for o in read_toml(text, "s.toml")]
+    assert [o.line for o in fast] == [n + 1 for n, line in enumerate(text.split("\n")) if line == "[[observation]]"]
+
+
+@pytest.mark.parametrize("junk", ["x", "# c\n", "\n# c\n", "state = \"VNM\"\n", " "])
+@pytest.mark.parametrize("where", ["start", "between", "end"])
+def test_fast_reader_never_skips_junk(junk, where):
+    """``findall`` skips what does not match: the counts must notice junk anywhere."""
+    text = _store(*_BASES["plain"]).decode("utf-8")
+    at = {"start": text.index("[[observation]]"), "between": text.index("[[observation]]", text.index("year")),
+          "end": len(text)}[where]
+    bad = text[:at] + junk + text[at:]
+    fast = read_fast(bad)
+    if fast is not None:  # a comment or a blank line is harmless: then it must read what tomllib reads
+        assert [tuple(o) for o in fast] == [tuple(o) for o in read_toml(bad, "s.toml")]
+    elif junk.strip() and not junk.strip().startswith("#"):
+        with pytest.raises(AdmError):
+            read_toml(bad, "s.toml")
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_fast_reader_agrees_with_tomllib(data):
-    base = _store(_obs(2023, 16.5, note="est."), _obs(2024, -0.0, "src \"q\" \\ é"),
-                  Observation("VNM", "gdp", 2024, None, None, None, AT, retracted=True, reason="typo"))
-    text = base.decode("utf-8")
+@given(data=st.data(), base=st.sampled_from(sorted(_BASES)))
+def test_fast_reader_agrees_with_tomllib(data, base):
+    text = _store(*_BASES[base]).decode("utf-8")
     for _ in range(data.draw(st.integers(1, 3))):
         at = data.draw(st.integers(0, len(text)))
         cut = data.draw(st.integers(0, 3))
