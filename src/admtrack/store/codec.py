@@ -13,6 +13,7 @@ from array import array
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from math import isfinite
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -29,7 +30,6 @@ HEADER = (
 KEYS = frozenset({"state", "indicator", "year", "value", "source", "note", "obs_status", "recorded_at", "retracted",
                   "reason"})
 
-_TAIL = tuple(Observation._field_defaults[f] for f in Observation._fields[10:])  # layer, obs_status, released
 _LAYER = Observation._field_defaults["layer"]
 _RELEASED = Observation._field_defaults["released"]
 
@@ -189,11 +189,15 @@ _ENTRY = re.compile(
     rf"(?:obs_status = {_CODE}\n)?"
     rf"(?:(retracted = true\n)(?:reason = ({_STR})\n)?)?"
     rf"recorded_at = {_DT}\n"
-    r"\n*+",
+    r"(\n*+)",
     re.ASCII,
 )
 _PREFIX = re.compile(r"(?:#[^\x00-\x08\x0a-\x1f\x7f]*+\n|\n)*+")
 _JSON_STR = json.JSONDecoder(strict=False).decode
+_HEADER_TEXT = "[[observation]]"
+#: recorded_at dates that need a calendar check (the pattern lets 02-30 and year 0 through)
+_ODD_DATE = re.compile(r"recorded_at = ([0-9]{4}-[0-9]{2}-(?:29|3[01])|0000-[0-9]{2}-[0-9]{2})T")
+_VALUE = itemgetter(3)
 
 
 class _Refused(Exception):
@@ -201,39 +205,76 @@ class _Refused(Exception):
 
 
 def read_fast(text: str) -> list[Observation] | None:
-    """The entries of a store in exactly admtrack's layout, or None for anything else."""
+    """The entries of a store in exactly admtrack's layout, or None for anything else.
+
+    One ``findall`` (no match objects) and one comprehension: at a million entries every operation per
+    entry counts (bench: a fifth less time than a ``finditer`` loop). ``findall`` skips what does not
+    match, so the entries are proved to follow each other to the end of the text by counting: every
+    ``[[observation]]`` in the text begins a found entry, each but the first right after a newline, the
+    text ends with a newline, and the found entries hold every newline there is. Junk between two entries
+    would hold a newline (the count fails) or sit right before a header (not after a newline); junk after
+    the last entry would hold a newline or end the text without one.
+    """
     pos = _PREFIX.match(text).end()  # type: ignore[union-attr]
-    line = text.count("\n", 0, pos) + 1
-    rows: list[Observation] = []
-    append = rows.append
-    count = text.count
+    found = _ENTRY.findall(text, pos)
+    n = len(found)
+    if not n:
+        return [] if pos == len(text) else None
+    if not (text.startswith(_HEADER_TEXT, pos) and text.endswith("\n") and text.count(_HEADER_TEXT, pos) == n
+            and text.count("\n" + _HEADER_TEXT, pos) == n - 1):
+        return None
+    for date in set(_ODD_DATE.findall(text, pos)):
+        try:
+            datetime.fromisoformat(date)
+        except ValueError:
+            return None
+    first = text.count("\n", 0, pos) + 1
+    at = first
+    escaped = "\\" in text
     try:
-        for m in _ENTRY.finditer(text, pos):
-            if m.start() != pos:
-                return None
-            state, ind, year, value, source, note, status, retracted, reason, rec = m.groups()
-            if value is not None:
-                value = 0.0 if value == "-0" else float(value)  # TOML's integer -0 is 0
-                if not isfinite(value):
-                    return None
-            elif retracted is None:
-                return None
-            if rec[8:10] > "28" or rec.startswith("0000"):
-                try:
-                    datetime.fromisoformat(rec)
-                except ValueError:
-                    return None
-            if status is None:
-                tail = _TAIL
-            else:
-                tail = (_LAYER, status_code(status), _RELEASED)
-            append(_new(Observation, (state, ind, int(year), value, _text(source), _text(note), rec,
-                                      retracted is not None, _text(reason), line) + tail))
-            line += count("\n", pos, m.end())
-            pos = m.end()
+        if escaped or "value = -0\n" in text:
+            rows = [_careful(e, (at := at + (sp := _span(e))) - sp) for e in found]
+        else:  # no escape to decode, no -0 to turn into 0: the text between the quotes is the text
+            rows = [_new(Observation, (s, i, int(y), float(v) if v else _no_value(ret),
+                                       src[1:-1] or None if src else None, note[1:-1] or None if note else None,
+                                       rec, ret != "", rea[1:-1] or None if rea else None,
+                                       (at := at + (sp := 5 + (v != "") + (src != "") + (note != "") + (st != "")
+                                                    + (ret != "") + (rea != "") + len(bl))) - sp,
+                                       _LAYER, status_code(st) if st else None, _RELEASED))
+                    for s, i, y, v, src, note, st, ret, rea, rec, bl in found]
     except _Refused:
         return None
-    return rows if pos == len(text) else None
+    if at - first != text.count("\n", pos):
+        return None
+    # an infinite value (1e999) makes the sum infinite (so may a sum of huge ones: then look at each)
+    if not isfinite(sum(filter(None, map(_VALUE, rows)))) and not all(map(isfinite, filter(None, map(_VALUE, rows)))):
+        return None
+    if not escaped and any(max(map(len, map(itemgetter(k), found))) > MAX_TEXT + 2 for k in (4, 5, 8)):
+        return None  # (with escapes, ``_text`` measures each text)
+    return rows
+
+
+def _no_value(retracted: str) -> float | None:
+    if not retracted:
+        raise _Refused  # a value is required
+    return None
+
+
+def _span(e: tuple) -> int:
+    """How many lines a found entry takes (with the blank lines after it)."""
+    return 5 + sum(1 for k in (3, 4, 5, 6, 7, 8) if e[k]) + len(e[10])
+
+
+def _careful(e: tuple, line: int) -> Observation:
+    """A found entry whose texts may hold escapes (or whose value is -0)."""
+    state, ind, year, value, source, note, status, retracted, reason, rec, _ = e
+    if value:
+        number: float | None = 0.0 if value == "-0" else float(value)  # TOML's integer -0 is 0
+    else:
+        number = _no_value(retracted)
+    return _new(Observation, (state, ind, int(year), number, _text(source or None), _text(note or None), rec,
+                              retracted != "", _text(reason or None), line, _LAYER,
+                              status_code(status) if status else None, _RELEASED))
 
 
 def _text(quoted: str | None) -> str | None:
