@@ -76,13 +76,18 @@ class Context:
     @cached_property
     def loaded(self) -> Loaded:
         """The parsed store, checked against the plan (the first problem is an error)."""
-        loaded = self.store.load()
         verdict = self.plan.fingerprint
+        loaded = self.store.load(vouch=None if verdict is None else self._vouch)
         if verdict is None or loaded.verdict != verdict:
             self.check_rows(loaded.rows)
             if verdict is not None:
                 self.store.remember(loaded, verdict)
         return loaded
+
+    def _vouch(self, rows: list[Observation]) -> str | None:
+        """Check every entry of a store that had to be parsed; the plan's fingerprint if all pass."""
+        self.check_rows(rows)
+        return self.plan.fingerprint
 
     def check_rows(self, rows: list[Observation]) -> None:
         """Raise on the first stored entry the plan refuses (all of them: `admtrack check`)."""

@@ -32,6 +32,7 @@ import stat
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -368,14 +369,17 @@ def segments(rows: Iterable, *, size: int = 4096, start: bytes = b"") -> Iterato
 
 def by_indicator(rows: Iterable) -> dict[str, dict[Key, Any]]:
     """The last entry per (state, indicator, year), grouped by indicator."""
+    last = dict(zip(map(_KEY, rows), rows)) if isinstance(rows, list) else {e[:3]: e for e in rows}
     out: dict[str, dict[Key, Any]] = {}
-    for o in rows:
-        ind = o[1]
-        part = out.get(ind)
+    for key, o in last.items():  # one pass over the keys (fewer than the rows when there are revisions)
+        part = out.get(key[1])
         if part is None:
-            part = out[ind] = {}
-        part[(o[0], ind, o[2])] = o
+            part = out[key[1]] = {}
+        part[key] = o
     return out
+
+
+_KEY = itemgetter(0, 1, 2)
 
 
 def numbered(entries: Iterable[Observation], lines: Iterable[int], stamp: str | None = None) -> Iterator[tuple]:

@@ -153,14 +153,17 @@ class Store:
         self.cache = cache_mod.Cache(folder / CACHE_NAME)
 
     # reading ------------------------------------------------------------------------------------
-    def load(self) -> Loaded:
-        """The store, parsed (a missing store is empty; one that does not parse raises AdmError)."""
-        loaded, src, _ = self._load()
+    def load(self, vouch: Callable[[list[Observation]], str | None] | None = None) -> Loaded:
+        """The store, parsed (a missing store is empty; one that does not parse raises AdmError).
+        ``vouch``: when the store has to be parsed, the caller's checks of every entry (raising on a
+        problem), returning the verdict to keep with the index (written once, with it)."""
+        loaded, src, _ = self._load(vouch)
         if src is not None:
             src.close()
         return loaded
 
-    def _load(self) -> tuple[Loaded, Source | None, hashlib._Hash]:
+    def _load(self, vouch: Callable[[list[Observation]], str | None] | None = None,
+              ) -> tuple[Loaded, Source | None, hashlib._Hash]:
         """The store (through its index when that describes it), the open store file (None: there is
         none yet) and its hash."""
         hasher = hashlib.sha256()
@@ -180,15 +183,20 @@ class Store:
             loaded = Loaded(key=key, verdict=view.verdict, canonical=view.canonical, more=more, view=view)
             loaded.lines = view.lines
             return loaded, src, hasher
-        raw = src.read()
-        parsed = parse_store(raw, self.path)
-        loaded = Loaded(key=key, canonical=parsed.canonical, rows=parsed.rows)
+        try:
+            raw = src.read()
+            parsed = parse_store(raw, self.path)
+            verdict = vouch(parsed.rows) if vouch is not None else None  # no index for a store that fails
+        except BaseException:
+            src.close()
+            raise
+        loaded = Loaded(key=key, verdict=verdict, canonical=parsed.canonical, rows=parsed.rows)
         loaded.lines = raw.count(b"\n")
         del raw
         loaded._parts = cache_mod.by_indicator(parsed.rows)
         loaded._complete = True
         loaded._pieces = (cache_mod.current_pieces(loaded._parts), list(cache_mod.segments(parsed.rows)))
-        self.cache.put(key, verdict=None, canonical=parsed.canonical, current=loaded._pieces[0],
+        self.cache.put(key, verdict=verdict, canonical=parsed.canonical, current=loaded._pieces[0],
                        rows=loaded._pieces[1], lines=loaded.lines)
         return loaded, src, hasher
 
