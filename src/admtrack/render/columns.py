@@ -18,7 +18,7 @@ No Rich here (machine formats must not pay for it): a cell for people is text, o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
@@ -103,8 +103,13 @@ class Spec:
 
     def records(self, rows, result: Any = None) -> list[dict]:
         """Rows as dicts of raw values, machine columns in order (CSV, TSV, JSON Lines)."""
-        cols = self.machine(result)
-        return [{c.key: c.value(r) for c in cols} for r in rows]  # type: ignore[misc]
+        return list(self.each_record(rows, result))
+
+    def each_record(self, rows, result: Any = None) -> Iterator[dict]:
+        """``records`` one at a time (a million rows are never a million dicts at once)."""
+        pairs = [(c.key, c.value) for c in self.machine(result)]
+        for r in rows:
+            yield {key: value(r) for key, value in pairs}  # type: ignore[misc]
 
 
 def plain(cell: Cell) -> str:

@@ -136,7 +136,7 @@ def _proxy_notes(result) -> list[str]:
 
 def _rows(fmt: str, report: spec.Spec, rows, result=None, *, raw: bool = False) -> None:
     cols = report.machine(result)
-    machine.write_rows(fmt, [c.key for c in cols], report.records(rows, result), raw=raw,
+    machine.write_rows(fmt, [c.key for c in cols], report.each_record(rows, result), raw=raw,
                        numeric=[c.key for c in cols if c.numeric])
 
 
@@ -208,10 +208,9 @@ def history(h, fmt: str, *, raw: bool = False) -> None:
 def export(rows: list, fmt: str, *, dataflow: str, plan, raw: bool, all_revisions: bool,
            as_recorded: str | None = None) -> None:
     """``rows``: the observations to export (``commands.export.run``), in order."""
-    records = spec.EXPORT.records(rows, all_revisions)
     if fmt == "json":
-        machine.write_json({"schema": "admtrack.observations/1", "as_recorded": as_recorded,
-                            "observations": records})
+        machine.write_json_items({"schema": "admtrack.observations/1", "as_recorded": as_recorded}, "observations",
+                                 spec.EXPORT.each_record(rows, all_revisions))
     elif fmt == "sdmx-csv":
         sdmx(rows, dataflow, plan)
     else:
