@@ -32,7 +32,6 @@ import stat
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -368,18 +367,16 @@ def segments(rows: Iterable, *, size: int = 4096, start: bytes = b"") -> Iterato
 
 
 def by_indicator(rows: Iterable) -> dict[str, dict[Key, Any]]:
-    """The last entry per (state, indicator, year), grouped by indicator."""
-    last = dict(zip(map(_KEY, rows), rows)) if isinstance(rows, list) else {e[:3]: e for e in rows}
+    """The last entry per (state, indicator, year), grouped by indicator. (One dict per indicator, filled
+    row by row: faster at a million rows than one dict of every key grouped afterwards.)"""
     out: dict[str, dict[Key, Any]] = {}
-    for key, o in last.items():  # one pass over the keys (fewer than the rows when there are revisions)
-        part = out.get(key[1])
+    for o in rows:
+        ind = o[1]
+        part = out.get(ind)
         if part is None:
-            part = out[key[1]] = {}
-        part[key] = o
+            part = out[ind] = {}
+        part[(o[0], ind, o[2])] = o
     return out
-
-
-_KEY = itemgetter(0, 1, 2)
 
 
 def numbered(entries: Iterable[Observation], lines: Iterable[int], stamp: str | None = None) -> Iterator[tuple]:

@@ -45,25 +45,29 @@ _new = tuple.__new__
 
 
 class Parsed(NamedTuple):
-    """The entries of a store, and whether it is in admtrack's own layout (the fast reader read it).
-    Only a store of ``[[observation]]`` tables can be appended to."""
+    """The entries of a store, whether it is in admtrack's own layout (the fast reader read it; only a
+    store of ``[[observation]]`` tables can be appended to), and how many newlines it holds."""
 
     rows: list[Observation]
     canonical: bool
+    lines: int = 0
 
 
 def parse_store(raw: bytes, path: Path | str) -> Parsed:
     """Parse and type-check the store's bytes (plan checks are the caller's). AdmError naming file and
-    line on the first problem."""
+    line on the first problem. Pass the bytes alone (``parse_store(f.read(), …)``): they are let go
+    once decoded, so that a big store is not held twice while it is parsed."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise AdmError(Problem(str(path), line, None, "not valid UTF-8 text")) from None
+    del raw
+    lines = text.count("\n")
     fast = read_fast(text)
     if fast is not None:
-        return Parsed(fast, True)
-    return Parsed(read_toml(text, path), False)
+        return Parsed(fast, True, lines)
+    return Parsed(read_toml(text, path), False, lines)
 
 
 # ------------------------------------------------------------------------------------------ slow path
@@ -198,6 +202,7 @@ _HEADER_TEXT = "[[observation]]"
 #: recorded_at dates that need a calendar check (the pattern lets 02-30 and year 0 through)
 _ODD_DATE = re.compile(r"recorded_at = ([0-9]{4}-[0-9]{2}-(?:29|3[01])|0000-[0-9]{2}-[0-9]{2})T")
 _VALUE = itemgetter(3)
+_CHUNK = 1 << 23  # characters of the store read by one ``findall``
 
 
 class _Refused(Exception):
@@ -207,8 +212,8 @@ class _Refused(Exception):
 def read_fast(text: str) -> list[Observation] | None:
     """The entries of a store in exactly admtrack's layout, or None for anything else.
 
-    One ``findall`` (no match objects) and one comprehension: at a million entries every operation per
-    entry counts (bench: a fifth less time than a ``finditer`` loop). ``findall`` skips what does not
+    ``findall`` (no match objects) and a comprehension, a few MB of text at a time: at a million entries
+    every operation per entry counts (a fifth less time than a ``finditer`` loop). ``findall`` skips what does not
     match, so the entries are proved to follow each other to the end of the text by counting: every
     ``[[observation]]`` in the text begins a found entry, each but the first right after a newline, the
     text ends with a newline, and the found entries hold every newline there is. Junk between two entries
@@ -216,11 +221,10 @@ def read_fast(text: str) -> list[Observation] | None:
     the last entry would hold a newline or end the text without one.
     """
     pos = _PREFIX.match(text).end()  # type: ignore[union-attr]
-    found = _ENTRY.findall(text, pos)
-    n = len(found)
-    if not n:
-        return [] if pos == len(text) else None
-    if not (text.startswith(_HEADER_TEXT, pos) and text.endswith("\n") and text.count(_HEADER_TEXT, pos) == n
+    if pos == len(text):
+        return []
+    n = text.count(_HEADER_TEXT, pos)
+    if not (text.startswith(_HEADER_TEXT, pos) and text.endswith("\n")
             and text.count("\n" + _HEADER_TEXT, pos) == n - 1):
         return None
     for date in set(_ODD_DATE.findall(text, pos)):
@@ -231,26 +235,32 @@ def read_fast(text: str) -> list[Observation] | None:
     first = text.count("\n", 0, pos) + 1
     at = first
     escaped = "\\" in text
+    careful = escaped or "value = -0\n" in text
+    rows: list[Observation] = []
+    start = pos
     try:
-        if escaped or "value = -0\n" in text:
-            rows = [_careful(e, (at := at + (sp := _span(e))) - sp) for e in found]
-        else:  # no escape to decode, no -0 to turn into 0: the text between the quotes is the text
-            rows = [_new(Observation, (s, i, int(y), float(v) if v else _no_value(ret),
-                                       src[1:-1] or None if src else None, note[1:-1] or None if note else None,
-                                       rec, ret != "", rea[1:-1] or None if rea else None,
-                                       (at := at + (sp := 5 + (v != "") + (src != "") + (note != "") + (st != "")
-                                                    + (ret != "") + (rea != "") + len(bl))) - sp,
-                                       _LAYER, status_code(st) if st else None, _RELEASED))
-                    for s, i, y, v, src, note, st, ret, rea, rec, bl in found]
+        while start < len(text):  # a few MB at a time: the found fields of a million entries are not all kept
+            end = text.find("\n" + _HEADER_TEXT, start + _CHUNK) + 1 or len(text)
+            found = _ENTRY.findall(text, start, end)
+            if careful:
+                rows += [_careful(e, (at := at + (sp := _span(e))) - sp) for e in found]
+            else:  # no escape to decode, no -0 to turn into 0: the text between the quotes is the text
+                if any(max(map(len, map(itemgetter(k), found)), default=0) > MAX_TEXT + 2 for k in (4, 5, 8)):
+                    return None  # (with escapes, ``_text`` measures each text)
+                rows += [_new(Observation, (s, i, int(y), float(v) if v else _no_value(ret),
+                                            src[1:-1] or None, note[1:-1] or None, rec, ret != "", rea[1:-1] or None,
+                                            (at := at + (sp := 5 + (v != "") + (src != "") + (note != "")
+                                                         + (st != "") + (ret != "") + (rea != "") + len(bl))) - sp,
+                                            _LAYER, status_code(st) if st else None, _RELEASED))
+                         for s, i, y, v, src, note, st, ret, rea, rec, bl in found]
+            start = end
     except _Refused:
         return None
-    if at - first != text.count("\n", pos):
+    if len(rows) != n or at - first != text.count("\n", pos):
         return None
     # an infinite value (1e999) makes the sum infinite (so may a sum of huge ones: then look at each)
     if not isfinite(sum(filter(None, map(_VALUE, rows)))) and not all(map(isfinite, filter(None, map(_VALUE, rows)))):
         return None
-    if not escaped and any(max(map(len, map(itemgetter(k), found))) > MAX_TEXT + 2 for k in (4, 5, 8)):
-        return None  # (with escapes, ``_text`` measures each text)
     return rows
 
 

@@ -184,15 +184,13 @@ class Store:
             loaded.lines = view.lines
             return loaded, src, hasher
         try:
-            raw = src.read()
-            parsed = parse_store(raw, self.path)
+            parsed = parse_store(src.read(), self.path)
             verdict = vouch(parsed.rows) if vouch is not None else None  # no index for a store that fails
         except BaseException:
             src.close()
             raise
         loaded = Loaded(key=key, verdict=verdict, canonical=parsed.canonical, rows=parsed.rows)
-        loaded.lines = raw.count(b"\n")
-        del raw
+        loaded.lines = parsed.lines
         loaded._parts = cache_mod.by_indicator(parsed.rows)
         loaded._complete = True
         loaded._pieces = (cache_mod.current_pieces(loaded._parts), list(cache_mod.segments(parsed.rows)))
