@@ -31,7 +31,7 @@ import os
 import stat
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -249,28 +249,32 @@ class Cache:
             raise
         return View(self.path, st, dfd, [dev, ino, stop, garbage], current, rows, head)
 
-    def put(self, key: dict, *, verdict: str | None, canonical: bool, current: Mapping[str, Piece],
-            rows: list[Piece], onto: View | None = None, lines: int | None = None) -> None:
+    def put(self, key: dict, *, verdict: str | None, canonical: bool,
+            current: Mapping[str, Piece] | Iterable[tuple[str, Piece]], rows: Iterable[Piece],
+            onto: View | None = None, lines: int | None = None) -> bool:
         """Write the index: the new pieces after those of ``onto``'s data file, in place (a writer under
-        the store's lock), or a new data file with every piece. Never fails a command: an index is an
-        optimisation."""
+        the store's lock), or a new data file with every piece (``current`` and ``rows`` may then be
+        iterators: each piece is written as it comes, never all held at once). Never fails a command: an
+        index is an optimisation (False: it was not written)."""
         try:
             placed = None
             if onto is not None:
+                current, rows = dict(current), list(rows)
                 placed = self._append(onto, current, rows)
             if placed is None:
                 placed = self._rewrite(current, rows)
-            data, current, rows = placed
+            data, cur, segs = placed
             index = json.dumps({"data": data,
-                                "current": {ind: [p.offset, p.size, p.hash] for ind, p in current.items()},
-                                "rows": [[p.offset, p.size, p.hash] for p in rows]},
+                                "current": {ind: [p.offset, p.size, p.hash] for ind, p in cur.items()},
+                                "rows": [[p.offset, p.size, p.hash] for p in segs]},
                                separators=(",", ":")).encode("utf-8")
             head = {"v": VERSION, "key": key, "verdict": verdict, "canonical": canonical, "lines": lines,
                     "index": [len(index), digest(index)]}
             atomic_write(self.path, [_HEAD, json.dumps(head, separators=(",", ":")).encode("ascii"), _INDEX, index,
                                      _END], durable=False)
         except OSError:
-            pass
+            return False
+        return True
 
     def _append(self, onto: View, current: Mapping[str, Piece], rows: list[Piece]):
         """Add the new pieces at the end of ``onto``'s data file (in place); None when a full rewrite is
@@ -315,29 +319,35 @@ class Cache:
         segs = [placed.get(id(p), p) for p in rows]
         return [dev, ino, pos, garbage], cur, segs
 
-    def _rewrite(self, current: Mapping[str, Piece], rows: list[Piece]):
-        """A new data file holding every piece."""
-        chunks: list = [b"["]
-        pos = 1
+    def _rewrite(self, current: Mapping[str, Piece] | Iterable[tuple[str, Piece]], rows: Iterable[Piece]):
+        """A new data file holding every piece, written as the pieces come."""
         cur: dict[str, Piece] = {}
         segs: list[Piece] = []
-        for i, (ind, p) in enumerate([*current.items(), *((None, p) for p in rows)]):
-            if i:
-                chunks.append(b",")
-                pos += 1
-            chunks.append(p.chunk())
-            q = p._replace(data=None, src=None, offset=pos)
-            if ind is None:
-                segs.append(q)
-            else:
-                cur[ind] = q
-            pos += p.size
-        chunks.append(b"]\n")
-        atomic_write(self.data_path, chunks, durable=False)
+        end = [1]
+
+        def chunks():
+            yield b"["
+            pos = 1
+            pairs = current.items() if isinstance(current, Mapping) else current
+            for i, (ind, p) in enumerate(chain(pairs, ((None, p) for p in rows))):
+                if i:
+                    yield b","
+                    pos += 1
+                yield p.chunk()
+                q = p._replace(data=None, src=None, offset=pos)
+                if ind is None:
+                    segs.append(q)
+                else:
+                    cur[ind] = q
+                pos += p.size
+            end[0] = pos
+            yield b"]\n"
+
+        atomic_write(self.data_path, chunks(), durable=False)
         st = os.stat(self.data_path)
-        if st.st_size != pos + 2:
+        if st.st_size != end[0] + 2:
             raise OSError("the index's data file changed while it was written")
-        return [st.st_dev, st.st_ino, pos, 0], cur, segs
+        return [st.st_dev, st.st_ino, end[0], 0], cur, segs
 
 
 def current_pieces(by_indicator: Mapping[str, Mapping]) -> dict[str, Piece]:

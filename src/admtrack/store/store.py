@@ -52,7 +52,7 @@ class Loaded:
     when asked for."""
 
     __slots__ = ("key", "verdict", "canonical", "lines", "_rows", "_current", "_parts", "_complete", "_view",
-                 "_more", "_pieces")
+                 "_more")
 
     def __init__(self, *, key: dict | None = None, verdict: str | None = None, canonical: bool = True,
                  rows: list[Observation] | None = None, current: dict[Key, Observation] | None = None,
@@ -68,8 +68,6 @@ class Loaded:
         self._complete = False  # ``_parts`` holds every indicator
         self._view = view
         self._more = more
-        #: the index's pieces as the last write left them (current per indicator, row segments)
-        self._pieces: tuple[dict[str, cache_mod.Piece], list[cache_mod.Piece]] | None = None
 
     @property
     def rows(self) -> list[Observation]:
@@ -191,11 +189,15 @@ class Store:
             raise
         loaded = Loaded(key=key, verdict=verdict, canonical=parsed.canonical, rows=parsed.rows)
         loaded.lines = parsed.lines
-        loaded._parts = cache_mod.by_indicator(parsed.rows)
+        loaded._parts = parts = cache_mod.by_indicator(parsed.rows)
         loaded._complete = True
-        loaded._pieces = (cache_mod.current_pieces(loaded._parts), list(cache_mod.segments(parsed.rows)))
-        self.cache.put(key, verdict=verdict, canonical=parsed.canonical, current=loaded._pieces[0],
-                       rows=loaded._pieces[1], lines=loaded.lines)
+        # the index's pieces are encoded and written one at a time (a million entries are ~250 MB of
+        # JSON), then read back as a view for a writer that appends next; without one, it re-encodes
+        written = self.cache.put(key, verdict=verdict, canonical=parsed.canonical,
+                                 current=((ind, cache_mod.Piece.of(cache_mod.encode(part.values())))
+                                          for ind, part in parts.items() if part),
+                                 rows=cache_mod.segments(parsed.rows), lines=loaded.lines)
+        loaded._view = self.cache.get(key) if written else None
         return loaded, src, hasher
 
     def _parse_again(self, key: dict) -> list[Observation]:
@@ -249,9 +251,6 @@ class Store:
         if view is not None:  # still intact (a damaged piece would have set it to None)
             current, segs = dict(view.pieces), list(view.segments)
             read = view.read
-        elif loaded._pieces is not None:
-            current, segs = dict(loaded._pieces[0]), list(loaded._pieces[1])
-            read = lambda piece: piece.data  # noqa: E731
         else:
             parts = cache_mod.by_indicator(loaded.current.values())
             current, segs = cache_mod.current_pieces(parts), list(cache_mod.segments(loaded.rows))
