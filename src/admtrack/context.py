@@ -5,7 +5,7 @@ nothing here prints."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,6 +53,10 @@ class Context:
         """Every store entry in file order (revisions and retractions included), as of ``as_recorded``."""
         rows = self.loaded.rows
         return rows if self.as_recorded is None else [o for o in rows if self._known_then(o)]
+
+    def entries_where(self, keep: Callable[[Observation], bool]) -> list[Observation]:
+        """``entries`` that ``keep`` keeps (read a piece of the index at a time)."""
+        return self.loaded.each_row(lambda o: keep(o) and self._known_then(o))
 
     @cached_property
     def in_force(self) -> dict[Key, Observation]:

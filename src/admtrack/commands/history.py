@@ -34,7 +34,7 @@ def run(ctx: Context, state: str, indicator: str) -> History:
     code = ctx.state_code(state)
     ind = ctx.indicator_id(indicator)
     refs = [e for e in ctx.reference if e.state == code and e.indicator == ind]
-    mine = [r for r in ctx.entries if r.state == code and r.indicator == ind]
+    mine = ctx.entries_where(lambda r: r.state == code and r.indicator == ind)
     by_year: dict[int, list[tuple[Observation, str]]] = {}
     for e in refs:
         by_year.setdefault(e.year, []).append((e, "reference"))
@@ -51,5 +51,5 @@ def run(ctx: Context, state: str, indicator: str) -> History:
             else:
                 status = "retracted" if chain[i + 1][0].retracted else "superseded"
             rows.append(HistoryRow(e, layer, status))
-    points = ctx.series().points(ind, code)
+    points = ctx.series(indicators={ind}).points(ind, code)
     return History(code, ind, ctx.plan.indicators[ind], rows, points, ctx.as_recorded)

@@ -170,13 +170,20 @@ class View:
 
     def rows(self) -> list[Observation] | None:
         out: list[Observation] = []
+        for seg in self.each_segment():
+            if seg is None:
+                return None
+            out += seg
+        return out
+
+    def each_segment(self) -> Iterator[list[Observation] | None]:
+        """The rows a segment at a time (None for a damaged one, and then no more)."""
         for seg in self.segments:
             data = self.read(seg)
             rows = None if data is None else _decode(data)
+            yield rows
             if rows is None:
-                return None
-            out += rows
-        return out
+                return
 
 
 def _piece(item, end: int, fd: int) -> Piece | None:

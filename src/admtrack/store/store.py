@@ -77,6 +77,19 @@ class Loaded:
             self._rows = self._more()
         return self._rows
 
+    def each_row(self, keep: Callable[[Observation], bool]) -> list[Observation]:
+        """The entries ``keep`` keeps, in file order, read a segment of the index at a time when the rows
+        are not at hand (history of one series at a million rows: no list of every entry)."""
+        if self._rows is None and self._view is not None:
+            out: list[Observation] = []
+            for seg in self._view.each_segment():
+                if seg is None:  # damaged: the rows decide
+                    break
+                out += filter(keep, seg)
+            else:
+                return out
+        return list(filter(keep, self.rows))
+
     @property
     def current(self) -> dict[Key, Observation]:
         """The entry in force for each (state, indicator, year): the last one, retractions included."""
