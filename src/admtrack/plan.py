@@ -120,14 +120,15 @@ class Indicator:
 
     @classmethod
     def of(cls, data: dict) -> Indicator:
-        ind = _pick(cls, data)
+        names = cls.__dataclass_fields__  # (one constructor call: a plan may hold thousands of indicators)
+        kw = {k: v for k, v in data.items() if k in names}
         d, ilo = data.get("derive"), data.get("ilostat")
-        return replace(
-            ind,
-            derive=None if d is None else Derive(d["op"], (d["of"][0], d["of"][1]), d.get("scale", 1.0)),
-            ilostat=None if ilo is None else IlostatSeries(ilo["id"], dict(ilo.get("filter") or {}),
-                                                           tuple(ilo.get("classif1") or ()), ilo.get("total")),
-        )
+        if d is not None:
+            kw["derive"] = Derive(d["op"], (d["of"][0], d["of"][1]), d.get("scale", 1.0))
+        if ilo is not None:
+            kw["ilostat"] = IlostatSeries(ilo["id"], dict(ilo.get("filter") or {}), tuple(ilo.get("classif1") or ()),
+                                          ilo.get("total"))
+        return cls(**kw)
 
     def dump(self) -> dict:
         return _dump(self)
