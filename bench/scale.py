@@ -1,27 +1,28 @@
-"""Scale: cost of reading and writing commands as the store grows (SPEC §7).
+"""Scale: cost of reading and writing commands as the store grows (SPEC §7, issue 13).
 
-    python bench/scale.py [--sizes 1000,10000,100000] [--reps 5] [--file-rows 100000] [--keep DIR]
+    python bench/scale.py [--sizes 1000,10000,100000,1000000] [--kinds revisions,distinct] [--reps 5]
+                          [--big-reps 3] [--file-rows 10000,100000,1000000] [--peer-python PY] [--keep DIR]
 
-For stores of 1k, 10k and 100k observations (written by bench/gen_store.py), times with the installed
-`admtrack` (stdout to /dev/null):
+For stores of 1k to 1M observations (written by bench/gen_store.py in a child process), "revisions"
+(past the plan's ~2,000 keys every entry revises one) and "distinct" (every entry a different figure,
+over extra indicators), times the installed `admtrack` (stdout to /dev/null), wall and CPU seconds and
+peak memory (ru_maxrss of the child):
 
   status --format json, gaps --format json, status (table)
-      cold: the hidden cache `.observations.cache.json` deleted before each run (the store is parsed)
-      warm: the cache built by an untimed run first
-  record VNM gdp 1999 ... (one new observation)
-      each run on a fresh copy of the store; cold: no cache; warm: cache built by an untimed
-      `history` first (a copy has a new inode, so a copied cache would not be trusted)
-  record --file ROWS.csv into an empty store: 10,000 and 100,000 distinct (state, indicator, year)
-      rows. The bundled plan has too few keys for that, so the data folder gets a targets.toml
-      (`admtrack init`, then extra percent indicators appended), which overrides the bundled plan.
+      cold: the hidden index `.observations.cache.json` deleted before each run (the store is parsed)
+      warm: the index built by an untimed run first
+  history VNM gdp, check (warm)
+  record VNM gdp 1999 ... (one new observation), each run on a fresh copy of the store; cold: no index;
+      warm: index built by an untimed `history` first (a copy has a new inode: a copied index is not trusted)
+  record --file ROWS.csv of 10k, 100k and 1M distinct rows into an empty store (the data folder gets a
+      targets.toml with extra percent indicators)
+  a peer (pandas and/or DuckDB, where --peer-python has them) doing status's reading job from a CSV
 
-Each timing is the median of --reps runs (wall time, seconds). Bars: 100k `status` (table and json)
-<= 1 s and 100k `record` of one <= 1 s, with the cache in place (the state admtrack always leaves the
-store in; cold times, the first read after the store was changed by something else, are printed as
-information); 100,000-row `record --file`
-<= 10 s; cost no worse than linear: every 10k -> 100k ratio <= 10 (the "marginal" column, the extra
-cost of 10k -> 100k over that of 1k -> 10k, is 10 for linear growth once start-up is taken out; it is
-shown for information, being noisy when the 1k -> 10k step is small). Exits 1 if a bar fails.
+Each timing is the median of --reps runs (--big-reps at 1M). Bars (issue 13): at 1M, `status` <= 1 s
+warm and <= 5 s cold, `record` of one more <= 1 s (warm), `record --file` of 1M rows <= 15 s; at 100k,
+`status` <= 1 s warm and <= 1.5 s cold, `record` of one <= 1 s, `record --file` of 100k rows <= 10 s;
+peak memory of every command <= 1 GiB; cost no worse than linear (every 10k -> 100k ratio <= 10).
+Exits 1 if a bar fails.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ sys.stdout.write({MARK!r} + repr((code, sorted(sys.modules))) + "\\n")
 """
 
 # Our modules that `--version` may load: the package, the CLI and its small error types.
-VERSION_OK_OURS = {"admtrack", "admtrack.cli", "admtrack.errors", "admtrack.__main__"}
+VERSION_OK_OURS = {"admtrack", "admtrack.cli", "admtrack.errors", "admtrack.__main__", "admtrack._typer_fast"}
 VERSION_FORBIDDEN = ("rich", "pydantic", "pydantic_core", "filelock", "platformdirs", "tomllib", "tomli_w")
 
 

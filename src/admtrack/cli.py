@@ -17,7 +17,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from admtrack import __version__
+from admtrack import __version__, _typer_fast
+
+_typer_fast.install()  # no Pydantic in the start-up of every command (see the module)
 
 app = typer.Typer(
     name="admtrack",
