@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import re
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from itertools import accumulate, islice, repeat
 from math import isfinite
 from pathlib import Path
 from typing import NamedTuple
@@ -276,31 +277,58 @@ def serialise_chunks(entries: Iterable[Observation], first_line: int, stamp: str
     """``serialise`` as UTF-8 chunks of ``size`` entries (a million entries are never one string), and
     the header lines as a compact array."""
     chunks: list[bytes] = []
-    parts: list[str] = []
     lines = array("q")
-    line = first_line
-    for e in entries:
-        rows = [f"state = {toml_str(e.state)}", f"indicator = {toml_str(e.indicator)}", f"year = {e.year}"]
-        if e.value is not None:
-            rows.append(f"value = {e.value!r}")
-        if e.source is not None:
-            rows.append(f"source = {toml_str(e.source)}")
-        if e.note is not None:
-            rows.append(f"note = {toml_str(e.note)}")
-        if e.obs_status is not None:
-            rows.append(f"obs_status = {toml_str(e.obs_status)}")
-        if e.retracted:
-            rows.append("retracted = true")
-            if e.reason is not None:
-                rows.append(f"reason = {toml_str(e.reason)}")
-        if e.recorded_at or stamp:
-            rows.append(f"recorded_at = {e.recorded_at or stamp}")
-        lines.append(line)
-        parts.append("\n[[observation]]\n" + "\n".join(rows) + "\n")
-        line += len(rows) + 2
-        if len(parts) >= size:
-            chunks.append("".join(parts).encode("utf-8"))
-            parts.clear()
-    if parts:
-        chunks.append("".join(parts).encode("utf-8"))
+    for chunk, at in serialise_batches(entries, first_line, stamp, size=size):
+        chunks.append(chunk)
+        lines.extend(at)
     return chunks, lines
+
+
+#: one entry; the optional lines (value, source, note, obs_status, retracted, reason) come whole or empty
+_ENTRY_TEXT = "\n[[observation]]\nstate = {}\nindicator = {}\nyear = {}\n{}{}{}{}{}{}{}"
+
+
+def serialise_batches(entries: Iterable[Observation], first_line: int, stamp: str | None = None,
+                      *, size: int = 4096) -> Iterator[tuple[bytes, list[int]]]:
+    """``serialise`` a batch of ``size`` entries at a time: the batch's text as UTF-8 and the line of each
+    entry's header. Column by column: each distinct code is quoted once, and text is quoted a column at a
+    time when no character in it needs an escape (nearly always)."""
+    line = first_line - 1  # the blank line before the first entry
+    it = iter(entries)
+    while batch := list(islice(it, size)):
+        columns = list(zip(*batch))
+        del batch
+        states, indicators, years, values, sources, notes, recorded, retracted, reasons = columns[:9]
+        status = columns[_STATUS]
+        any_retracted = any(retracted)
+        parts = list(map(_ENTRY_TEXT.format, _codes(states), _codes(indicators), years,
+                         [_NO_LINE if v is None else f"value = {v!r}\n" for v in values],
+                         _optional("source", sources), _optional("note", notes),
+                         _optional("obs_status", status) if status.count(None) < len(status) else repeat(_NO_LINE),
+                         [_RETRACTED if r else _NO_LINE for r in retracted] if any_retracted else repeat(_NO_LINE),
+                         _optional("reason", [w if r else None for w, r in zip(reasons, retracted)])
+                         if any_retracted else repeat(_NO_LINE),
+                         [_NO_LINE if not (r or stamp) else f"recorded_at = {r or stamp}\n" for r in recorded]))
+        del columns
+        starts = list(accumulate(map(str.count, parts, repeat("\n")), initial=line))
+        line = starts.pop()
+        yield "".join(parts).encode("utf-8"), [n + 1 for n in starts]
+
+
+_STATUS = Observation._fields.index("obs_status")
+_NO_LINE = ""
+_RETRACTED = "retracted = true\n"
+
+
+def _codes(codes: Sequence[str]) -> Iterator[str]:
+    """Codes (states, indicators) quoted, each distinct one once."""
+    quoted = {c: toml_str(c) for c in set(codes)}
+    return map(quoted.__getitem__, codes)
+
+
+def _optional(key: str, texts: Sequence[str | None]) -> list[str]:
+    """``key = "text"`` lines, empty where a text is None."""
+    present = [t for t in texts if t is not None]
+    if _ESCAPED.search("".join(present)) is None:  # nothing to escape: quoted as they are
+        return [_NO_LINE if t is None else f'{key} = "{t}"\n' for t in texts]
+    return [_NO_LINE if t is None else f"{key} = {toml_str(t)}\n" for t in texts]
