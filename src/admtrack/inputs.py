@@ -175,7 +175,8 @@ def _sniff_json(text: str) -> str:
 
 def parse(name: str, text: str, fmt: str, *, lazy: bool = False) -> tuple[Iterable[Row], Problems]:
     """The rows of ``text`` and the problems of its shape; with ``lazy``, a generator of the rows (read
-    it to the end before looking at the problems)."""
+    it to the end before looking at the problems; a delimited file's is a ``Table``)."""
+    rows: Iterable[Row]
     if fmt in ("csv", "tsv"):
         rows, problems = _parse_delimited(name, text, "\t" if fmt == "tsv" else ",")
     elif fmt == "json":

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import re
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from itertools import accumulate, islice, repeat
+from itertools import accumulate, chain, groupby, islice, repeat
 from math import isfinite
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from admtrack.errors import AdmError, Problem, toml_error_line
 from admtrack.model import Observation
@@ -278,57 +278,89 @@ def serialise_chunks(entries: Iterable[Observation], first_line: int, stamp: str
     the header lines as a compact array."""
     chunks: list[bytes] = []
     lines = array("q")
-    for chunk, at in serialise_batches(entries, first_line, stamp, size=size):
+    for chunk, at, _ in serialise_batches(entries, first_line, stamp, size=size):
         chunks.append(chunk)
         lines.extend(at)
     return chunks, lines
 
 
-#: one entry; the optional lines (value, source, note, obs_status, retracted, reason) come whole or empty
-_ENTRY_TEXT = "\n[[observation]]\nstate = {}\nindicator = {}\nyear = {}\n{}{}{}{}{}{}{}"
-
-
 def serialise_batches(entries: Iterable[Observation], first_line: int, stamp: str | None = None,
-                      *, size: int = 4096) -> Iterator[tuple[bytes, list[int]]]:
-    """``serialise`` a batch of ``size`` entries at a time: the batch's text as UTF-8 and the line of each
-    entry's header. Column by column: each distinct code is quoted once, and text is quoted a column at a
-    time when no character in it needs an escape (nearly always)."""
+                      *, size: int = 4096) -> Iterator[tuple[bytes, list[int], list[Sequence]]]:
+    """``serialise`` a batch of ``size`` entries at a time: the batch's text as UTF-8, the line of each
+    entry's header, and the batch's fields column by column (one sequence per field of Observation)."""
     line = first_line - 1  # the blank line before the first entry
     it = iter(entries)
     while batch := list(islice(it, size)):
-        columns = list(zip(*batch))
+        columns: list[Sequence] = list(zip(*batch))
         del batch
-        states, indicators, years, values, sources, notes, recorded, retracted, reasons = columns[:9]
-        status = columns[_STATUS]
-        any_retracted = any(retracted)
-        parts = list(map(_ENTRY_TEXT.format, _codes(states), _codes(indicators), years,
-                         [_NO_LINE if v is None else f"value = {v!r}\n" for v in values],
-                         _optional("source", sources), _optional("note", notes),
-                         _optional("obs_status", status) if status.count(None) < len(status) else repeat(_NO_LINE),
-                         [_RETRACTED if r else _NO_LINE for r in retracted] if any_retracted else repeat(_NO_LINE),
-                         _optional("reason", [w if r else None for w, r in zip(reasons, retracted)])
-                         if any_retracted else repeat(_NO_LINE),
-                         [_NO_LINE if not (r or stamp) else f"recorded_at = {r or stamp}\n" for r in recorded]))
-        del columns
-        starts = list(accumulate(map(str.count, parts, repeat("\n")), initial=line))
-        line = starts.pop()
-        yield "".join(parts).encode("utf-8"), [n + 1 for n in starts]
+        text, lines, line = _batch_text(columns, line, stamp)
+        yield text.encode("utf-8"), lines, columns
+
+
+def _batch_text(columns: list[Sequence], line: int, stamp: str | None) -> tuple[str, list[int], int]:
+    """The text of a batch of entries given column by column, its first blank line at ``line``: the text,
+    the line of each entry's header, and the line after the batch.
+
+    In C, column by column: the text is joined from pieces (``key = ``, a value, a newline) taken from
+    each column in turn; each distinct code is quoted once, and a column of text is put between quotes
+    as it is when nothing in it needs an escape (nearly always)."""
+    state, indicator, year, value, source, note, recorded, retracted, reason = columns[:9]
+    n = len(state)
+    # the pieces of each entry, in order: constant text (str) or one piece per entry (a column)
+    pieces: list[str | Iterable[str]] = ["\n[[observation]]\nstate = ", _codes(state), "\nindicator = ",
+                                         _codes(indicator), "\nyear = ", map(str, year), "\n"]
+    some: list[Sequence[bool]] = []  # which entries have a line that not every entry has
+    steps = 5  # the lines every entry has: blank, header, state, indicator, year
+
+    def add(key: str, values: Sequence, show: Callable[[Any], str] | None = None) -> None:
+        """The ``key = value`` lines of a column (None: no line); text is quoted unless ``show``."""
+        nonlocal steps
+        absent = values.count(None)
+        if absent == n:
+            return
+        if absent:
+            has = [v is not None for v in values]
+            some.append(has)
+            shown = map(show or toml_str, [v for v in values if v is not None])
+            pieces.append([f"{key} = {next(shown)}\n" if h else "" for h in has])
+            return
+        steps += 1
+        if show is None and _ESCAPED.search("".join(values)) is None:
+            pieces.extend((f'{key} = "', values, '"\n'))
+        else:
+            pieces.extend((f"{key} = ", map(show or toml_str, values), "\n"))
+
+    add("value", value, repr)
+    add("source", source)
+    add("note", note)
+    add("obs_status", columns[_STATUS])
+    if any(retracted):
+        add("retracted", ["true" if r else None for r in retracted], str)
+        add("reason", [w if r else None for w, r in zip(reason, retracted)])
+    if stamp is not None and recorded.count(None) == n:
+        steps += 1
+        pieces.append(f"recorded_at = {stamp}\n")
+    else:
+        add("recorded_at", [r or stamp or None for r in recorded], str)
+    merged: list[Iterable[str]] = []  # constants next to each other joined: fewer pieces to join
+    for constant, items in groupby(pieces, key=lambda p: type(p) is str):
+        if constant:
+            merged.append(repeat("".join(items)))  # type: ignore[arg-type]
+        else:
+            merged.extend(items)
+    text = "".join(chain.from_iterable(zip(*merged)))
+    if some:
+        starts = list(accumulate([steps + sum(has) for has in zip(*some)], initial=line))
+        after = starts.pop()
+        return text, [s + 1 for s in starts], after
+    return text, list(range(line + 1, line + 1 + steps * n, steps)), line + steps * n
 
 
 _STATUS = Observation._fields.index("obs_status")
 _NO_LINE = ""
-_RETRACTED = "retracted = true\n"
 
 
 def _codes(codes: Sequence[str]) -> Iterator[str]:
     """Codes (states, indicators) quoted, each distinct one once."""
     quoted = {c: toml_str(c) for c in set(codes)}
     return map(quoted.__getitem__, codes)
-
-
-def _optional(key: str, texts: Sequence[str | None]) -> list[str]:
-    """``key = "text"`` lines, empty where a text is None."""
-    present = [t for t in texts if t is not None]
-    if _ESCAPED.search("".join(present)) is None:  # nothing to escape: quoted as they are
-        return [_NO_LINE if t is None else f'{key} = "{t}"\n' for t in texts]
-    return [_NO_LINE if t is None else f"{key} = {toml_str(t)}\n" for t in texts]

@@ -378,10 +378,10 @@ class _Tail:
 
     def __iter__(self) -> Iterator[bytes]:
         at = 0
-        for chunk, lines in serialise_batches(self.new, self.first_line, self.stamp):
+        for chunk, lines, _ in serialise_batches(self.new, self.first_line, self.stamp):
             self.hasher.update(chunk)
             self.newlines += chunk.count(b"\n")
-            columns = list(zip(*self.new[at : at + len(lines)]))
+            columns: list[Sequence] = list(zip(*self.new[at : at + len(lines)]))
             at += len(lines)
             columns[_RECORDED] = [r or self.stamp for r in columns[_RECORDED]]
             columns[_LINE] = lines
