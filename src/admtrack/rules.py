@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import repeat
-from operator import le
+from operator import itemgetter, le
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -414,7 +414,8 @@ def decide(in_force: Callable[[Key], Observation | None], rows: Sequence[Observa
            recorded_at: str | None = None, places: Sequence[Place] | None = None,
            entries: Callable[[], Iterable[Observation]] | None = None,
            reference: Callable[[Key], Observation | None] | None = None,
-           store_name: str = "the store", listing: bool = False, strict: bool = True) -> Decision:
+           store_name: str = "the store", listing: bool = False, strict: bool = True,
+           current_for: Callable[[Iterable[str]], Mapping[Key, Observation]] | None = None) -> Decision:
     """Classify each row against the entry in force for its key (``Loaded.in_force``).
 
     A row the same as the entry in force is unchanged; a new key (or one whose figure was retracted) is
@@ -424,12 +425,14 @@ def decide(in_force: Callable[[Key], Observation | None], rows: Sequence[Observa
     successive entries, replayed after what the store already holds of that history (see
     ``_decide_history``). Conflicts raise AdmError when ``strict``, else are left in the Decision.
     Entries to append keep ``recorded_at`` None (the store stamps them) unless ``recorded_at`` is given.
+    ``current_for`` (``Loaded.current_for``: the entries in force of some indicators) lets a batch of new
+    figures, none of them stored yet (a first import), be decided at once.
     """
     d = Decision(outcomes=[] if listing else None)
     if entries is not None:
         _decide_history(d, in_force, rows, revise=revise, places=places, entries=entries, reference=reference,
                         store_name=store_name)
-    else:
+    elif current_for is None or not _all_new(d, current_for, rows, reference):
         _decide_figures(d, in_force, rows, revise=revise, places=places, reference=reference,
                         store_name=store_name)
     if recorded_at is not None:
@@ -450,6 +453,29 @@ def _stored(store_name: str, old: Observation) -> str:
 def _note(d: Decision, i: int, kind: str, was: Observation | None) -> None:
     if d.outcomes is not None:
         d.outcomes.append(Outcome(i, kind, was))
+
+
+def _all_new(d: Decision, current_for, rows: Sequence[Observation], reference) -> bool:
+    """If every row is a figure (no retraction) for a key that neither the store nor another row holds,
+    decide them all as recorded, in C, and say so; else decide nothing."""
+    keys = list(map(_KEY, rows))
+    if len(set(keys)) != len(keys) or any(map(_RETRACTED, rows)):
+        return False
+    stored = current_for(set(map(_INDICATOR, rows)))
+    if not stored.keys().isdisjoint(keys):
+        return False
+    d.append += rows
+    d.recorded += len(rows)
+    if reference is not None:
+        d.over_reference += len(keys) - list(map(reference, keys)).count(None)
+    if d.outcomes is not None:
+        d.outcomes += [Outcome(i, RECORDED, None) for i in range(len(rows))]
+    return True
+
+
+_KEY = itemgetter(0, 1, 2)
+_INDICATOR = itemgetter(1)
+_RETRACTED = itemgetter(Observation._fields.index("retracted"))
 
 
 def _decide_figures(d: Decision, in_force, rows, *, revise, places, reference, store_name) -> None:

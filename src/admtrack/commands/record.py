@@ -199,6 +199,7 @@ def _check_columns(checker: ColumnChecker, name: str, table, out: Checked, place
         if not found:
             keep(got)  # type: ignore[arg-type]  # no None in a batch without problems
             numbers.extend(batch.lines)
+            del batch, got  # before the next batch is read (see inputs.Table._rows)
             continue
         for i, fld, why in found:
             out.problems.append((place(name, f"line {batch.lines[i]}"), fld, why))
@@ -206,6 +207,7 @@ def _check_columns(checker: ColumnChecker, name: str, table, out: Checked, place
             if row is not None:
                 out.rows.append(row)
                 numbers.append(line)
+        del batch, got  # before the next batch is read (see inputs.Table._rows)
 
 
 #: adjust(row, entry in force) -> the row to decide with (``same_release``: the stored source when only
@@ -234,7 +236,7 @@ def record_rows(ctx, name: str, rows: Iterable[tuple[str, dict]], *, revise: boo
                     for row in batch.rows]
         d = decide(loaded.in_force, todo, revise=revise, places=batch.places, reference=reference,
                    entries=(lambda: loaded.rows) if batch.history else None, store_name=store_name,
-                   listing=listing, strict=False)
+                   listing=listing, strict=False, current_for=loaded.current_for)
         if d.conflicts or problems:
             raise _refused(name, problems, d, batch)
         return d
