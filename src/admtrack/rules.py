@@ -4,14 +4,21 @@ conflict. Pure: no I/O."""
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import repeat
+from operator import itemgetter, le
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from admtrack.errors import AdmError, Problem, where
 from admtrack.model import REGION, Key, Observation
 from admtrack.validate import (
+    BAD_TEXT,
+    MAX_TEXT,
     MIN_YEAR,
     OBS_STATUS,
     FieldError,
@@ -100,6 +107,140 @@ def _flag(raw: Any) -> bool:
         if text in _FALSE:
             return False
     raise FieldError("retracted", f"must be true or false, got {str(raw)[:20]!r}")
+
+
+class ColumnChecker:
+    """``check_row`` for the rows of a delimited file, a batch of columns at a time (``inputs.Columns``):
+    the same Observations and the same problems, in C where it can. Each distinct state, indicator, year
+    and status text is resolved once; numbers, bounds and text are checked a column at a time. A row that
+    does not pass goes through ``check_row``, whose FieldError (its first bad field) is the row's problem.
+    ``texts`` holds one copy of each source and note (up to ``SHARED`` of them), however many rows repeat it."""
+
+    SHARED = 1 << 16
+
+    def __init__(self, plan, max_year: int) -> None:
+        self.plan = plan
+        self.max_year = max_year
+        self._states: dict[str, str | None] = {}
+        self._indicators: dict[str, str | None] = {}
+        self._bounds: dict[str, tuple[float, float]] = {}  # per indicator, infinity outside
+        self._years: dict[str, int | None] = {}
+        self._statuses: dict[str, str | None | object] = {}
+        self.texts: dict[str, str | None] = {"": None}
+
+    def check(self, fields: Mapping[str, Sequence[str]], n: int) -> tuple[list[Observation | None],
+                                                                          list[tuple[int, str, str]]]:
+        """The checked rows of a batch of ``n`` (None for a bad one) and the problems, as (row, field, reason)."""
+        if any(f not in fields for f in ("state", "indicator", "year", "value")):
+            return self._one_by_one(fields, range(n), [None] * n, [])
+        states = _resolved(self._states, fields["state"], self._state)
+        ids = _resolved(self._indicators, fields["indicator"], self._indicator)
+        years = _resolved(self._years, fields["year"], self._year)
+        values = _numbers(fields["value"])
+        sources, notes = (self._text(fields.get(f)) for f in ("source", "note"))
+        status = fields.get("obs_status")
+        statuses = _resolved(self._statuses, status, self._status) if status is not None else None
+        clean = (len(values) == n and sources is not False and notes is not False and None not in states
+                 and None not in ids and None not in years and (statuses is None or _BAD not in statuses))
+        if clean and n:  # within bounds, and finite: all between the tightest bounds, or each between its own
+            lo, hi = zip(*map(self._bounds.__getitem__, set(ids)))
+            if not max(lo) <= min(values) <= max(values) <= min(hi):
+                lo, hi = zip(*map(self._bounds.__getitem__, ids))
+                clean = all(map(le, lo, values)) and all(map(le, values, hi))
+        if not clean:  # halves until the rows that need a closer look are found
+            if n <= 16:
+                return self._one_by_one(fields, range(n), [None] * n, [])
+            half = n // 2
+            rows, problems = self.check({f: cells[:half] for f, cells in fields.items()}, half)
+            more, found = self.check({f: cells[half:] for f, cells in fields.items()}, n - half)
+            rows += more
+            problems += [(half + i, fld, why) for i, fld, why in found]
+            return rows, problems
+        none = repeat(None)
+        rows = list(map(_OBSERVATION, zip(states, ids, years, values, sources or none, notes or none, none,
+                                          repeat(False), none, none, repeat(_STORE), statuses or none, none)))
+        return rows, []
+
+    def _one_by_one(self, fields, todo, rows: list[Observation | None], problems: list[tuple[int, str, str]]):
+        """The rows ``todo`` of a batch that did not pass as a whole, each through ``check_row``."""
+        names = list(fields)
+        texts = self.texts
+        for i in todo:
+            raw = {f: fields[f][i] for f in names}
+            try:
+                row = check_row(self.plan, raw, max_year=self.max_year)
+            except FieldError as exc:
+                problems.append((i, exc.field, exc.reason))
+                continue
+            if row.source is not None:
+                row = row._replace(source=texts.get(row.source, row.source))
+            if row.note is not None:
+                row = row._replace(note=texts.get(row.note, row.note))
+            rows[i] = row
+        return rows, problems
+
+    def _state(self, raw: str) -> str | None:
+        return self.plan.resolve_state(raw.strip()) if raw.strip() else None
+
+    def _indicator(self, raw: str) -> str | None:
+        name = raw.strip()
+        ind = self.plan.indicators.get(name) or self.plan.indicators.get(name.lower()) if name else None
+        if ind is None:
+            return None
+        self._bounds[ind.id] = (-_BIGGEST if ind.min is None else max(ind.min, -_BIGGEST),
+                                _BIGGEST if ind.max is None else min(ind.max, _BIGGEST))
+        return ind.id
+
+    def _year(self, raw: str) -> int | None:
+        try:
+            return check_year(raw, max_year=self.max_year)
+        except FieldError:
+            return None
+
+    @staticmethod
+    def _status(raw: str) -> str | None | object:
+        try:
+            return check_obs_status(raw)
+        except FieldError:
+            return _BAD
+
+    def _text(self, cells: Sequence[str] | None) -> list[str | None] | None | Literal[False]:
+        """A column of text, checked (None: no such column; False: some cell needs a closer look)."""
+        if cells is None:
+            return None
+        if BAD_TEXT.search("".join(cells)) is not None or max(map(len, cells), default=0) > MAX_TEXT:
+            return False
+        shared = self.texts
+        if len(shared) < self.SHARED:
+            shared.update(zip(cells, cells))
+            shared[""] = None  # empty text is no text
+        return list(map(shared.get, cells, cells))
+
+
+def _resolved(cache: dict, cells: Sequence[str], resolve: Callable[[str], Any]) -> list:
+    """Each cell through ``resolve``, each distinct cell once (``cache`` keeps what it said)."""
+    for cell in set(cells).difference(cache):
+        cache[cell] = resolve(cell)
+    return list(map(cache.__getitem__, cells))
+
+
+def _numbers(cells: Sequence[str]) -> list[float]:
+    """The numbers in a column of cells, [] unless every cell passes validate's number check. Made of
+    these characters only, a cell that ``float`` reads is one that check passes (``float`` also reads
+    ``nan``, ``inf`` and ``1_000``, and blanks that are not spaces or tabs: those go through check_row)."""
+    if _NOT_NUMERIC("".join(cells)) is not None:
+        return []
+    try:
+        return list(map(float, cells))
+    except ValueError:
+        return []
+
+
+_NOT_NUMERIC = re.compile(r"[^0-9.eE+\- \t]").search
+_BIGGEST = sys.float_info.max
+_BAD = object()
+_STORE = Observation._field_defaults["layer"]
+_OBSERVATION = partial(tuple.__new__, Observation)
 
 
 # ---- checks of entries already written (the store, the reference layer) ------------------------------
@@ -273,7 +414,8 @@ def decide(in_force: Callable[[Key], Observation | None], rows: Sequence[Observa
            recorded_at: str | None = None, places: Sequence[Place] | None = None,
            entries: Callable[[], Iterable[Observation]] | None = None,
            reference: Callable[[Key], Observation | None] | None = None,
-           store_name: str = "the store", listing: bool = False, strict: bool = True) -> Decision:
+           store_name: str = "the store", listing: bool = False, strict: bool = True,
+           current_for: Callable[[Iterable[str]], Mapping[Key, Observation]] | None = None) -> Decision:
     """Classify each row against the entry in force for its key (``Loaded.in_force``).
 
     A row the same as the entry in force is unchanged; a new key (or one whose figure was retracted) is
@@ -283,12 +425,14 @@ def decide(in_force: Callable[[Key], Observation | None], rows: Sequence[Observa
     successive entries, replayed after what the store already holds of that history (see
     ``_decide_history``). Conflicts raise AdmError when ``strict``, else are left in the Decision.
     Entries to append keep ``recorded_at`` None (the store stamps them) unless ``recorded_at`` is given.
+    ``current_for`` (``Loaded.current_for``: the entries in force of some indicators) lets a batch of new
+    figures, none of them stored yet (a first import), be decided at once.
     """
     d = Decision(outcomes=[] if listing else None)
     if entries is not None:
         _decide_history(d, in_force, rows, revise=revise, places=places, entries=entries, reference=reference,
                         store_name=store_name)
-    else:
+    elif current_for is None or not _all_new(d, current_for, rows, reference):
         _decide_figures(d, in_force, rows, revise=revise, places=places, reference=reference,
                         store_name=store_name)
     if recorded_at is not None:
@@ -309,6 +453,29 @@ def _stored(store_name: str, old: Observation) -> str:
 def _note(d: Decision, i: int, kind: str, was: Observation | None) -> None:
     if d.outcomes is not None:
         d.outcomes.append(Outcome(i, kind, was))
+
+
+def _all_new(d: Decision, current_for, rows: Sequence[Observation], reference) -> bool:
+    """If every row is a figure (no retraction) for a key that neither the store nor another row holds,
+    decide them all as recorded, in C, and say so; else decide nothing."""
+    keys = list(map(_KEY, rows))
+    if len(set(keys)) != len(keys) or any(map(_RETRACTED, rows)):
+        return False
+    stored = current_for(set(map(_INDICATOR, rows)))
+    if not stored.keys().isdisjoint(keys):
+        return False
+    d.append += rows
+    d.recorded += len(rows)
+    if reference is not None:
+        d.over_reference += len(keys) - list(map(reference, keys)).count(None)
+    if d.outcomes is not None:
+        d.outcomes += [Outcome(i, RECORDED, None) for i in range(len(rows))]
+    return True
+
+
+_KEY = itemgetter(0, 1, 2)
+_INDICATOR = itemgetter(1)
+_RETRACTED = itemgetter(Observation._fields.index("retracted"))
 
 
 def _decide_figures(d: Decision, in_force, rows, *, revise, places, reference, store_name) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from admtrack.errors import AdmError
 from admtrack.model import Observation
-from admtrack.rules import Decision, Place, check_row, decide
+from admtrack.rules import ColumnChecker, Decision, Place, check_row, decide
 from admtrack.store import Loaded, now_utc
 from admtrack.validate import FieldError
 
@@ -151,6 +151,7 @@ def check_input(ctx, name: str, rows, bad, place: Callable[[str, str], Place] | 
     """Check each ``(label, fields)`` row against the plan as it comes (a row's raw fields are dropped
     once checked, so a big input is held once, as Observations). Rows of the bundled reference layer
     (``layer = reference`` in an export) are counted, not recorded."""
+    from admtrack.inputs import Table
     from admtrack.validate import current_year
 
     plan = ctx.plan
@@ -162,6 +163,9 @@ def check_input(ctx, name: str, rows, bad, place: Callable[[str, str], Place] | 
     top = current_year()
     shared: dict[str, str] = {}  # one copy of each source and note text, however many rows repeat it
     out = Checked(clean, places, problems)
+    if isinstance(rows, Table) and rows.plain:
+        _check_columns(ColumnChecker(plan, top), name, rows, out, place)
+        rows = ()
     for label, fields in rows:
         layer = fields.pop("layer", None)
         if "retracted" in fields:
@@ -185,6 +189,25 @@ def check_input(ctx, name: str, rows, bad, place: Callable[[str, str], Place] | 
         places.add(label)
     problems += [(place(name, label), fld, why) for label, fld, why in bad]
     return out
+
+
+def _check_columns(checker: ColumnChecker, name: str, table, out: Checked, place) -> None:
+    """``check_input`` for a delimited file of FIELDS only (an ``inputs.Table``), a batch of columns at a time."""
+    keep, numbers = out.rows.extend, out.places.numbers
+    for batch in table.batches():
+        got, found = checker.check(batch.fields, len(batch.lines))
+        if not found:
+            keep(got)  # type: ignore[arg-type]  # no None in a batch without problems
+            numbers.extend(batch.lines)
+            del batch, got  # before the next batch is read (see inputs.Table._rows)
+            continue
+        for i, fld, why in found:
+            out.problems.append((place(name, f"line {batch.lines[i]}"), fld, why))
+        for row, line in zip(got, batch.lines):
+            if row is not None:
+                out.rows.append(row)
+                numbers.append(line)
+        del batch, got  # before the next batch is read (see inputs.Table._rows)
 
 
 #: adjust(row, entry in force) -> the row to decide with (``same_release``: the stored source when only
@@ -213,7 +236,7 @@ def record_rows(ctx, name: str, rows: Iterable[tuple[str, dict]], *, revise: boo
                     for row in batch.rows]
         d = decide(loaded.in_force, todo, revise=revise, places=batch.places, reference=reference,
                    entries=(lambda: loaded.rows) if batch.history else None, store_name=store_name,
-                   listing=listing, strict=False)
+                   listing=listing, strict=False, current_for=loaded.current_for)
         if d.conflicts or problems:
             raise _refused(name, problems, d, batch)
         return d

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import re
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from itertools import accumulate, chain, groupby, islice, repeat
 from math import isfinite
 from operator import itemgetter
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from admtrack.errors import AdmError, Problem, toml_error_line
 from admtrack.model import Observation
@@ -322,36 +323,99 @@ def serialise(entries: Iterable[Observation], first_line: int, stamp: str | None
     return b"".join(chunks).decode("utf-8"), list(lines)
 
 
+#: entries are serialised this many at a time: a batch that fits in the processor's cache (measured)
+BATCH = 512
+
+
 def serialise_chunks(entries: Iterable[Observation], first_line: int, stamp: str | None = None,
-                     *, size: int = 4096) -> tuple[list[bytes], array]:
+                     *, size: int = BATCH) -> tuple[list[bytes], array]:
     """``serialise`` as UTF-8 chunks of ``size`` entries (a million entries are never one string), and
     the header lines as a compact array."""
     chunks: list[bytes] = []
-    parts: list[str] = []
     lines = array("q")
-    line = first_line
-    for e in entries:
-        rows = [f"state = {toml_str(e.state)}", f"indicator = {toml_str(e.indicator)}", f"year = {e.year}"]
-        if e.value is not None:
-            rows.append(f"value = {e.value!r}")
-        if e.source is not None:
-            rows.append(f"source = {toml_str(e.source)}")
-        if e.note is not None:
-            rows.append(f"note = {toml_str(e.note)}")
-        if e.obs_status is not None:
-            rows.append(f"obs_status = {toml_str(e.obs_status)}")
-        if e.retracted:
-            rows.append("retracted = true")
-            if e.reason is not None:
-                rows.append(f"reason = {toml_str(e.reason)}")
-        if e.recorded_at or stamp:
-            rows.append(f"recorded_at = {e.recorded_at or stamp}")
-        lines.append(line)
-        parts.append("\n[[observation]]\n" + "\n".join(rows) + "\n")
-        line += len(rows) + 2
-        if len(parts) >= size:
-            chunks.append("".join(parts).encode("utf-8"))
-            parts.clear()
-    if parts:
-        chunks.append("".join(parts).encode("utf-8"))
+    for chunk, at, _ in serialise_batches(entries, first_line, stamp, size=size):
+        chunks.append(chunk)
+        lines.extend(at)
     return chunks, lines
+
+
+def serialise_batches(entries: Iterable[Observation], first_line: int, stamp: str | None = None,
+                      *, size: int = BATCH) -> Iterator[tuple[bytes, list[int], list[Sequence]]]:
+    """``serialise`` a batch of ``size`` entries at a time: the batch's text as UTF-8, the line of each
+    entry's header, and the batch's fields column by column (one sequence per field of Observation)."""
+    line = first_line - 1  # the blank line before the first entry
+    it = iter(entries)
+    while batch := list(islice(it, size)):
+        columns: list[Sequence] = list(zip(*batch))
+        del batch
+        text, lines, line = _batch_text(columns, line, stamp)
+        yield text.encode("utf-8"), lines, columns
+
+
+def _batch_text(columns: list[Sequence], line: int, stamp: str | None) -> tuple[str, list[int], int]:
+    """The text of a batch of entries given column by column, its first blank line at ``line``: the text,
+    the line of each entry's header, and the line after the batch.
+
+    In C, column by column: the text is joined from pieces (``key = ``, a value, a newline) taken from
+    each column in turn; each distinct code is quoted once, and a column of text is put between quotes
+    as it is when nothing in it needs an escape (nearly always)."""
+    state, indicator, year, value, source, note, recorded, retracted, reason = columns[:9]
+    n = len(state)
+    # the pieces of each entry, in order: constant text (str) or one piece per entry (a column)
+    pieces: list[str | Iterable[str]] = ["\n[[observation]]\nstate = ", _codes(state), "\nindicator = ",
+                                         _codes(indicator), "\nyear = ", map(str, year), "\n"]
+    some: list[Sequence[bool]] = []  # which entries have a line that not every entry has
+    steps = 5  # the lines every entry has: blank, header, state, indicator, year
+
+    def add(key: str, values: Sequence, show: Callable[[Any], str] | None = None) -> None:
+        """The ``key = value`` lines of a column (None: no line); text is quoted unless ``show``."""
+        nonlocal steps
+        absent = values.count(None)
+        if absent == n:
+            return
+        if absent:
+            has = [v is not None for v in values]
+            some.append(has)
+            shown = map(show or toml_str, [v for v in values if v is not None])
+            pieces.append([f"{key} = {next(shown)}\n" if h else "" for h in has])
+            return
+        steps += 1
+        if show is None and _ESCAPED.search("".join(values)) is None:
+            pieces.extend((f'{key} = "', values, '"\n'))
+        else:
+            pieces.extend((f"{key} = ", map(show or toml_str, values), "\n"))
+
+    add("value", value, repr)
+    add("source", source)
+    add("note", note)
+    add("obs_status", columns[_STATUS])
+    if any(retracted):
+        add("retracted", ["true" if r else None for r in retracted], str)
+        add("reason", [w if r else None for w, r in zip(reason, retracted)])
+    if stamp is not None and recorded.count(None) == n:
+        steps += 1
+        pieces.append(f"recorded_at = {stamp}\n")
+    else:
+        add("recorded_at", [r or stamp or None for r in recorded], str)
+    merged: list[Iterable[str]] = []  # constants next to each other joined: fewer pieces to join
+    for constant, items in groupby(pieces, key=lambda p: type(p) is str):
+        if constant:
+            merged.append(repeat("".join(items)))  # type: ignore[arg-type]
+        else:
+            merged.extend(items)
+    text = "".join(chain.from_iterable(zip(*merged)))
+    if some:
+        starts = list(accumulate([steps + sum(has) for has in zip(*some)], initial=line))
+        after = starts.pop()
+        return text, [s + 1 for s in starts], after
+    return text, list(range(line + 1, line + 1 + steps * n, steps)), line + steps * n
+
+
+_STATUS = Observation._fields.index("obs_status")
+_NO_LINE = ""
+
+
+def _codes(codes: Sequence[str]) -> Iterator[str]:
+    """Codes (states, indicators) quoted, each distinct one once."""
+    quoted = {c: toml_str(c) for c in set(codes)}
+    return map(quoted.__getitem__, codes)

@@ -16,15 +16,17 @@ import hashlib
 import os
 import stat
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from itertools import chain, groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from admtrack.errors import AdmError, Problem
 from admtrack.model import Key, Observation
 from admtrack.store import cache as cache_mod
-from admtrack.store.codec import HEADER, parse_store, serialise_chunks
+from admtrack.store.codec import HEADER, parse_store, serialise_batches
 from admtrack.store.fs import (
     NotRegular,
     Source,
@@ -248,18 +250,10 @@ class Store:
 
     @staticmethod
     def _pieces(loaded: Loaded, new: Sequence[tuple] = ()) -> tuple[dict[str, cache_mod.Piece], list[cache_mod.Piece]]:
-        """The index's pieces for what ``loaded`` holds and then ``new`` (tuples from ``numbered``): the
-        pieces of an intact index are copied as they are; only the indicators ``new`` touches are encoded
-        again, and ``new`` goes into the last row segment (read back and checked) or new ones."""
-        changed: dict[str, list[tuple]] = {}
-        for e in new:
-            changed.setdefault(e[1], []).append(e)
-        updated = {}
-        for ind, entries in changed.items():
-            part: dict[Key, Any] = dict(loaded.part(ind))
-            for e in entries:
-                part[(e[0], ind, e[2])] = e
-            updated[ind] = part
+        """The index's pieces for what ``loaded`` holds and then ``new`` (entries as written: stamped and
+        numbered): the pieces of an intact index are copied as they are; only the indicators ``new``
+        touches are encoded again, and ``new`` goes into the last row segment (read back and checked) or
+        new ones."""
         view = loaded._view
         if view is not None:  # still intact (a damaged piece would have set it to None)
             current, segs = dict(view.pieces), list(view.segments)
@@ -276,7 +270,19 @@ class Store:
                 return Store._pieces(loaded, new)
             start = last
             segs.pop()
-        current.update(cache_mod.current_pieces(updated))
+        # the entries in force of each indicator ``new`` touches (runs of one indicator, in C)
+        changed: dict[str, list[tuple]] = {}
+        for ind, run in groupby(new, _INDICATOR):
+            have = changed.get(ind)
+            if have is None:
+                changed[ind] = list(run)
+            else:
+                have.extend(run)
+        for ind, entries in changed.items():
+            part: dict[Key, Any] = dict(loaded.part(ind))
+            part.update(zip(map(_KEY, entries), entries))
+            current[ind] = cache_mod.Piece.of(cache_mod.encode(list(part.values())))
+        del changed
         if new:
             segs += cache_mod.segments(new, start=start)
         return current, segs
@@ -341,22 +347,20 @@ class Store:
             base.append(extra)
             hasher.update(extra)
         first_line = lines + extra.count(b"\n") + 2  # a blank line precedes each entry
-        stamp = now_utc()  # for the entries that come without one
-        tail, numbers = serialise_chunks(new, first_line, stamp)
+        tail = _Tail(new, first_line, now_utc(), hasher)  # the stamp: for the entries that come without one
+        chunks: Iterable[bytes] = tail
         if src is not None and src.size and not loaded.canonical:
-            self._check_appendable(b"".join([src.read(), extra, *tail]), len(loaded.rows) + len(new))
+            chunks = list(tail)
+            self._check_appendable(b"".join([src.read(), extra, *chunks]), len(loaded.rows) + len(new))
         try:
-            atomic_write(self.path, [*base, *tail])
+            atomic_write(self.path, chain(base, chunks))
             st = os.stat(self.path)
         except OSError as exc:
             raise os_problem(target, exc, "cannot write") from None
-        for chunk in tail:
-            hasher.update(chunk)
-        total = first_line - 2 + sum(chunk.count(b"\n") for chunk in tail)
-        del tail
-        current, segs = self._pieces(loaded, list(cache_mod.numbered(new, numbers, stamp)))
+        del chunks
+        current, segs = self._pieces(loaded, tail.written)
         self.cache.put(_key(st, hasher), verdict=verdict, canonical=loaded.canonical or src is None or not src.size,
-                       current=current, rows=segs, onto=loaded._view, lines=total)
+                       current=current, rows=segs, onto=loaded._view, lines=first_line - 2 + tail.newlines)
         return result
 
 
@@ -376,6 +380,37 @@ class Store:
                                    "holds its entries in another form than [[observation]] tables (an inline "
                                    "array `observation = [ … ]`?), after which admtrack cannot append; rewrite "
                                    "each entry as an [[observation]] table, then record again"))
+
+
+class _Tail:
+    """The new entries' TOML, one chunk of UTF-8 at a time as it is written (never the whole text at once),
+    hashed into ``hasher`` on the way; and the entries as written (stamped, numbered), for the index."""
+
+    def __init__(self, new: Sequence[Observation], first_line: int, stamp: str, hasher) -> None:
+        self.new = new
+        self.first_line = first_line
+        self.stamp = stamp
+        self.hasher = hasher
+        self.newlines = 0
+        self.written: list[tuple] = []
+
+    def __iter__(self) -> Iterator[bytes]:
+        at = 0
+        for chunk, lines, _ in serialise_batches(self.new, self.first_line, self.stamp):
+            self.hasher.update(chunk)
+            self.newlines += chunk.count(b"\n")
+            columns: list[Sequence] = list(zip(*self.new[at : at + len(lines)]))
+            at += len(lines)
+            columns[_RECORDED] = [r or self.stamp for r in columns[_RECORDED]]
+            columns[_LINE] = lines
+            self.written += zip(*columns)
+            yield chunk
+
+
+_RECORDED = Observation._fields.index("recorded_at")
+_LINE = Observation._fields.index("line")
+_INDICATOR = itemgetter(1)
+_KEY = itemgetter(0, 1, 2)
 
 
 def _key(st: os.stat_result, hasher) -> dict:
