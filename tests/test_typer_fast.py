@@ -18,7 +18,7 @@ def test_no_pydantic_in_a_status_run(tmp_path):
     """(Once the validated plan is cached: validating a plan is what admtrack uses Pydantic for.)"""
     code = ("import sys; sys.argv = ['admtrack', '--data-dir', sys.argv[1], 'status', '--format', 'json', "
             "'--as-of', '2024', '--state', 'VNM']\n"
-            "from admtrack.__main__ import main\n"
+            "from admtrack.cli import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "print('pydantic' in sys.modules, file=sys.stderr)")
     for _ in range(2):  # the first run caches the plan
