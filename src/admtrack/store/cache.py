@@ -55,7 +55,7 @@ def data_path(path: Path) -> Path:
 
 
 def encode(rows) -> bytes:
-    """A JSON array of entries (Observations, or tuples from ``numbered``), each every field as it is.
+    """A JSON array of entries (Observations, or plain tuples of their fields), each every field as it is.
     msgspec writes the same bytes as ``json`` (compact, UTF-8) in an eighth of the time (bench/index_options.py)."""
     import msgspec.json
 
@@ -358,12 +358,12 @@ class Cache:
 
 
 def current_pieces(by_indicator: Mapping[str, Mapping]) -> dict[str, Piece]:
-    """The entries in force (Observations, or tuples from ``numbered``), one piece per indicator."""
+    """The entries in force (Observations, or plain tuples of their fields), one piece per indicator."""
     return {ind: Piece.of(encode(entries.values())) for ind, entries in by_indicator.items() if entries}
 
 
 def segments(rows: Iterable, *, size: int = 4096, start: bytes = b"") -> Iterator[Piece]:
-    """Rows (Observations, or tuples from ``numbered``) as segments (JSON arrays) of about SEGMENT bytes,
+    """Rows (Observations, or plain tuples of their fields) as segments (JSON arrays) of about SEGMENT bytes,
     encoded ``size`` at a time (a million entries are never one string); ``start``: a segment (its
     bytes) to go on from."""
     parts: list[bytes] = [start[1:-1]] if len(start) > 2 else []
@@ -394,18 +394,3 @@ def by_indicator(rows: Iterable) -> dict[str, dict[Key, Any]]:
             part = out[ind] = {}
         part[(o[0], ind, o[2])] = o
     return out
-
-
-def numbered(entries: Iterable[Observation], lines: Iterable[int], stamp: str | None = None) -> Iterator[tuple]:
-    """Entries as the index keeps them, with the lines they were written at and (when they have none)
-    ``stamp`` as their recorded_at (cheaper than building new Observations: a big ``record --file``
-    appends a million of them), one at a time."""
-    for e, line in zip(entries, lines):
-        if e[_RECORDED] or stamp is None:
-            yield e[:_LINE] + (line,) + e[_LINE + 1:]
-        else:
-            yield e[:_RECORDED] + (stamp,) + e[_RECORDED + 1:_LINE] + (line,) + e[_LINE + 1:]
-
-
-_LINE = Observation._fields.index("line")
-_RECORDED = Observation._fields.index("recorded_at")
