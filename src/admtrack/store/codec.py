@@ -412,7 +412,6 @@ def _batch_text(columns: list[Sequence], line: int, stamp: str | None) -> tuple[
 
 
 _STATUS = Observation._fields.index("obs_status")
-_NO_LINE = ""
 
 
 def _codes(codes: Sequence[str]) -> Iterator[str]:
