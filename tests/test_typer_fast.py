@@ -48,3 +48,17 @@ def test_a_data_dir_that_is_a_file_is_refused(tmp_path):
     (tmp_path / "d").write_text("not a folder")
     r = _run("status", tmp_path=tmp_path)
     assert r.returncode in (1, 2) and "Traceback" not in r.stderr
+
+
+def test_typer_helpers_not_as_expected_fall_back_to_typer(monkeypatch, tmp_path):
+    """If Typer's helpers change shape, the parameter is coerced Typer's own way, not a traceback."""
+    from admtrack import cli
+
+    def changed(*args, **kwargs):
+        raise TypeError("changed signature")
+
+    monkeypatch.setattr("admtrack._typer_fast._coerce", changed)
+    monkeypatch.setenv("ADMTRACK_DATA_DIR", str(tmp_path / "d"))
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["status", "--format", "json", "--as-of", "2024"])
+    assert exit_.value.code == 0

@@ -12,6 +12,7 @@ part of Typer; when that part is not there as expected (another Typer version), 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
@@ -32,6 +33,7 @@ def install() -> None:
     base = getattr(_coercion, "RuntimeParam", None)
     if original is None or base is None or getattr(original, "_admtrack", False):
         return
+    typers: Callable[[Any], Any] = original
 
     class Plain(base):  # type: ignore[misc,valid-type]
         """Coercion of a plain parameter, as Typer's adapters do it."""
@@ -42,11 +44,15 @@ def install() -> None:
                                coerce_cli_path)
             except ValueError as exc:
                 raise BadParameter(str(exc), ctx=ctx, param=param) from None
+            except (TypeError, AttributeError):  # Typer's helpers not as expected: Typer's own way, then
+                return typers(self._descriptor)._coerce_value(value, param, ctx)
 
     def build_runtime_param(descriptor: Any) -> Any:
         if descriptor.file_annotation is None and _plain(descriptor.annotation, descriptor.parameter_info):
-            return Plain(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation)
-        return original(descriptor)
+            plain = Plain(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation)
+            object.__setattr__(plain, "_descriptor", descriptor)  # (a frozen dataclass)
+            return plain
+        return typers(descriptor)
 
     build_runtime_param._admtrack = True  # type: ignore[attr-defined]
     core.build_runtime_param = build_runtime_param
