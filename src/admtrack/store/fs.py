@@ -37,41 +37,6 @@ class NotRegular(OSError):
     """A FIFO, a device, a socket or a folder where a regular file belongs."""
 
 
-def read_regular(path: Path, *, limit: int | None = None,
-                 hasher=None) -> tuple[bytes | bytearray, os.stat_result] | None:
-    """The bytes (at most ``limit``) and status of a regular file; None if there is none. ``hasher``
-    (a hashlib object) is fed the bytes as they are read, while they are in the processor's cache.
-
-    Opened without blocking, so that a FIFO in its place cannot hang a command; anything but a regular
-    file raises ``NotRegular``."""
-    try:
-        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_CLOEXEC | _O_BINARY)
-    except FileNotFoundError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise NotRegular(errno.EINVAL, _kind(st.st_mode), str(path))
-        size = st.st_size if limit is None else min(st.st_size, limit)
-        buf = bytearray(size)
-        view = memoryview(buf)
-        pos = 0
-        with os.fdopen(os.dup(fd), "rb", buffering=0) as fh:
-            while pos < size:
-                n = fh.readinto(view[pos:pos + (1 << 22)])
-                if not n:
-                    break
-                if hasher is not None:
-                    hasher.update(view[pos:pos + n])
-                pos += n
-        view.release()
-        if pos < size:
-            del buf[pos:]
-        return buf, st  # a bytearray: not copied once more into bytes
-    finally:
-        os.close(fd)
-
-
 class Source:
     """A regular file kept open: hashed as it is read once, without keeping its bytes; read whole only
     when it must be parsed; copied by the kernel when it is written again with more at its end."""
