@@ -12,13 +12,37 @@ functions, never at start-up.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from admtrack.errors import AdmError
 
 Row = tuple[str, dict[str, Any]]
+
+
+def csv_records(text: str, name: str) -> tuple[Iterator[tuple[int, list[str]]], Any]:
+    """An agency's CSV file (a byte-order mark dropped) as ``(first line, cells)`` records,
+    and the ``csv.reader`` behind them (to read a header first). A malformed record raises AdmError
+    naming the file and line."""
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), strict=True)
+
+    def records() -> Iterator[tuple[int, list[str]]]:
+        line = reader.line_num
+        while True:
+            try:
+                rec = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise AdmError(f"{name}:{reader.line_num}: malformed CSV: {exc}") from None
+            first, line = line + 1, reader.line_num
+            yield first, rec
+
+    return records(), reader
 
 #: SDMX CL_OBS_STATUS codes that admtrack stores (SPEC §8); "A" (normal) is stored as no status
 OBS_STATUS = ("A", "B", "E", "F", "I", "P", "U")

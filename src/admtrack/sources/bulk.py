@@ -11,15 +11,13 @@ series that no indicator maps are ignored.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
 from admtrack.errors import AdmError
-from admtrack.sources import Fetched, Row, fields, get, scaled, selected
+from admtrack.sources import Fetched, Row, csv_records, fields, get, scaled, selected
 from admtrack.sources.worldbank import source_text
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -43,19 +41,11 @@ def read_worldbank_csv(name: str, text: str, indicators: Mapping[str, Any],
         by_code.setdefault(str(get(ind, "worldbank")).upper(), []).append((ind_id, get(ind, "scale")))
     if not by_code:
         raise AdmError(f"{name}: no indicator of the plan names a World Bank series (`worldbank = \"CODE\"`)")
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), strict=True)
     lastupdated = sourcename = None
     header: list[str] | None = None
-    line = 0
     records = []
-    while True:
-        try:
-            rec = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise AdmError(f"{name}:{reader.line_num}: malformed CSV: {exc}") from None
-        first, line = line + 1, reader.line_num
+    each, _ = csv_records(text, name)
+    for first, rec in each:
         cells = [c.strip() for c in rec]
         if header is None:
             if cells and cells[0] == "Data Source" and len(cells) > 1:

@@ -16,7 +16,6 @@ and, with ``total``, divides by that item × 100: a share in percent. ``scale`` 
 from __future__ import annotations
 
 import csv
-import io
 import os
 import re
 import time
@@ -25,7 +24,7 @@ from datetime import date
 from typing import Any
 
 from admtrack.errors import AdmError
-from admtrack.sources import OBS_STATUS, Fetched, Row, fields, get, scaled, selected
+from admtrack.sources import OBS_STATUS, Fetched, Row, csv_records, fields, get, scaled, selected
 
 ENV_URL = "ADMTRACK_ILOSTAT_URL"
 DEFAULT_URL = "https://rplumber.ilo.org"
@@ -157,7 +156,7 @@ def parse_csv(
     series = selected(indicators, wanted, "ilostat")
     if not series:
         raise AdmError(f"{name}: no indicator of the plan names an ILOSTAT series (`ilostat = {{ id = … }}`)")
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), strict=True)
+    each, reader = csv_records(text, name)
     try:
         header_cells = next(reader, None)
     except csv.Error as exc:
@@ -195,15 +194,7 @@ def parse_csv(
     modelled: dict[tuple[str, str, int], bool] = {}
     skipped = 0
     seen_ids: set[str] = set()
-    line = 1
-    while True:
-        try:
-            rec = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise AdmError(f"{name}:{reader.line_num}: malformed CSV: {exc}") from None
-        first_line, line = line + 1, reader.line_num
+    for first_line, rec in each:
         if not rec or (len(rec) == 1 and not rec[0].strip()):
             continue
         if len(rec) != len(header):
