@@ -630,3 +630,11 @@ def test_httpx_is_not_imported_by_the_readers():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_ilostat_malformed_csv_names_the_line():
+    """A record the csv module refuses (an unterminated quoted cell) is a clean error naming its first line."""
+    text = code_layout_csv({"VNM"})
+    n = text.count("\n")
+    with pytest.raises(AdmError, match=rf"^i\.csv:{n + 1}: malformed CSV"):
+        bulk.read_ilostat_csv("i.csv", text + 'VNM,"XA:2401,EMP\n', IND, member)
