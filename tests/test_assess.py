@@ -200,7 +200,10 @@ def test_reason_on_every_insufficient_assessment():
     assert assess(pts({2025: 2}), level(30), state="X").reason == "no_trend"
     assert assess(pts({2025: 2, 2026: 3}), level(30), state="X").reason is None
     cagr = dict(method="cagr-ratio")
-    assert assess(pts({2023: 2, 2024: 3}), level(30), state="X", **cagr).reason == "no_base_year"
+    no_base = assess(pts({2023: 2, 2024: 3}), level(30), state="X", **cagr)
+    assert no_base.reason == "no_base_year"
+    assert no_base.required_rate is None and no_base.observed_rate is None  # rates run from a base year
+    assert no_base.gap == 27 and no_base.attainment == approx(0.1)  # the level fields stay
     assert assess(pts({2024: 2, 2025: 3}), level(30), state="X", **cagr).reason == "one_year"
     assert assess(pts({2025: 2, 2026: 3}), level(30), state="X", **cagr).reason is None
 

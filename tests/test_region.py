@@ -292,6 +292,16 @@ def test_region_cagr_ratio_on_region_series():
     assert sum(contrib.values()) == approx(a.gap)
 
 
+def test_region_cagr_ratio_without_a_base_has_no_rates():
+    """SPEC §5.4: under cagr-ratio the required rate runs from the base year; a state of C without a
+    figure at or after B leaves the region without one: no rate, not the projection method's."""
+    values = {"A": S({2025: 10, 2026: 12}), "B": S({2024: 20})}
+    a, _ = assess_region(values, None, AB, level(30), "mean", method="cagr-ratio")
+    assert (a.status, a.reason) == (INSUFFICIENT, "no_base_year")
+    assert a.required_rate is None and a.observed_rate is None and a.ratio is None
+    assert a.gap == approx(30 - 16)  # the level fields stay
+
+
 # --------------------------------------------------------------------------- properties
 
 members_st = st.lists(st.sampled_from(list("ABCDEFGHIJK")), min_size=1, max_size=11, unique=True)

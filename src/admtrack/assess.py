@@ -245,11 +245,12 @@ def insufficient(a: Assessment, reason: Reason, note: str) -> Assessment:
 
 
 def fill_levels(
-    a: Assessment, goal: Goal, baseline: Point | None, latest: Point, target: float | None
+    a: Assessment, goal: Goal, baseline: Point | None, latest: Point, target: float | None,
+    *, required: bool = True,
 ) -> None:
     """SPEC §5.1–5.2 and §5.6 on ``a``: baseline, latest, target, progress, attainment, gap,
-    required_rate and years_left — whatever is computable. Progress is null (with a note) when the
-    baseline already meets the target (SPEC §5.6)."""
+    required_rate (unless not ``required``: another method computes it) and years_left — whatever is
+    computable. Progress is null (with a note) when the baseline already meets the target (SPEC §5.6)."""
     a.latest = latest
     a.baseline = baseline
     a.target = _finite(target)
@@ -267,6 +268,8 @@ def fill_levels(
                            "not defined; status from the projection against the target")
         else:
             a.progress = _finite((x_t - baseline.value) / (target - baseline.value))
+    if not required:
+        return
     rate, linear = required_rate(x_t, target, a.years_left)
     a.required_rate = _finite(rate)
     if linear:
@@ -421,12 +424,11 @@ def assess_cagr_ratio_from(
     projection method. Rates and ratio are filled whenever computable, also for ``achieved`` series.
     """
     B, Y = goal.baseline_year, goal.target_year
-    fill_levels(a, goal, base, latest, target)
+    fill_levels(a, goal, base, latest, target, required=False)  # required_rate: from the base year, below
     if base is None:
         return insufficient(a, "no_base_year", f"no observation in or after the base year {B}")
     if base.year != B:
         a.notes.append(f"base year {base.year} (first observation after {B})")
-    a.required_rate = None  # from the base year under this method, below
     t, x_t = latest.year, latest.value
     base_value = base.value if base.value != 0 else _OPEN_SDG_ZERO
     target_sdg = None if target is None else (target if target != 0 else _OPEN_SDG_ZERO)

@@ -323,7 +323,7 @@ def _constant_composition(
     bases = {m: _own_base(pts[m], goal, method) for m in C}
     missing = sorted(m for m, b in bases.items() if b is None)
     if missing:  # cagr-ratio only: a §5.1 baseline always exists for a state with data
-        fill_levels(a, goal, None, last.point, _region_goal(goal, rule, last.coverage, None))
+        fill_levels(a, goal, None, last.point, _region_goal(goal, rule, last.coverage, None), required=False)
         return insufficient(
             a, "no_base_year", f"no observation in or after {goal.baseline_year} for " + ", ".join(missing)
         )
