@@ -314,6 +314,21 @@ def test_check_on_a_fresh_and_a_used_folder(adm, data_dir, tmp_path):
     assert "1 entries" in r.out and "reference" not in r.out
 
 
+def test_check_leaves_out_the_bundled_figures_a_user_plan_has_no_place_for(adm, data_dir):
+    """A user's plan may drop a bundled indicator: its reference figures are left out (as status does),
+    not reported as the user's problems."""
+    from admtrack.plan import bundled_path
+
+    plan = bundled_path().read_text(encoding="utf-8")
+    block = re.search(r'\[\[indicator\]\]\nid = "egov-online-service-index"\n.*?\n\n', plan, re.S)
+    assert block is not None
+    write_file(data_dir / "targets.toml", plan.replace(block.group(0), ""))
+    r = adm.ok("check")
+    assert re.search(r"ok  reference layer: \d+ figures \(\d+ left out: their state or indicator is not in this "
+                     r"plan\)", r.out), r.out
+    assert adm.ok("status", "-f", "json").json["schema"] == "admtrack.status/1"
+
+
 def test_version_and_help(adm):
     r = adm.ok("--version", data_dir=None)
     assert r.out.strip() == f"admtrack {admtrack.__version__}"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from admtrack.errors import AdmError, UsageError
-from admtrack.model import REGION, Key, Observation
+from admtrack.model import Key, Observation
 
 if TYPE_CHECKING:
     from admtrack.plan import Plan, Target
@@ -106,12 +106,9 @@ class Context:
     def reference(self) -> list[Observation]:
         if self.no_reference:
             return []
-        from admtrack.reference import load_reference
+        from admtrack.reference import load_reference, placeable
 
-        known = set(self.plan.state_codes) | {REGION}
-        # a user plan may drop indicators or states: the reference figures it cannot place are left out
-        return [e for e in load_reference()
-                if e.state in known and e.indicator in self.plan.indicators and self._known_then(e)]
+        return [e for e in placeable(self.plan, load_reference()) if self._known_then(e)]
 
     def series(self, *, as_of: int | None = None, indicators: set[str] | None = None) -> Series:
         """Current values (derived ones included) of ``indicators`` (default: all) and what they derive from."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from admtrack.model import Observation
+from admtrack.model import REGION, Observation
 
 #: bundled figures were not recorded by anyone with this tool: their recorded_at is unknown (null)
 REFERENCE_RECORDED_AT = None
@@ -43,3 +43,10 @@ def load_reference(path: Path | None = None) -> list[Observation]:
                 released=(row.get("released") or "").strip() or None,
             ))
     return out
+
+
+def placeable(plan, rows: list[Observation]) -> list[Observation]:
+    """The bundled figures a plan can place: a user's plan may drop indicators or states, and the figures
+    it has no place for are left out (not errors: they are the bundled layer's, not the user's)."""
+    known = set(plan.state_codes) | {REGION}
+    return [e for e in rows if e.state in known and e.indicator in plan.indicators]

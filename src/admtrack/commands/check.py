@@ -44,7 +44,7 @@ def run(data_dir: Path | None, *, no_reference: bool) -> tuple[list[str], list[P
             else:
                 ok.append(f"ok  {store.path}: not created yet (no observations recorded)")
     if not no_reference:
-        from admtrack.reference import load_reference, reference_path
+        from admtrack.reference import load_reference, placeable, reference_path
 
         rpath = reference_path()
         try:
@@ -53,8 +53,11 @@ def run(data_dir: Path | None, *, no_reference: bool) -> tuple[list[str], list[P
             problems.append(Problem(str(rpath), None, None, f"cannot read the reference layer: {exc}"))
             refs = None
         if refs is not None and plan is not None:
-            found = check_reference(plan, refs, rpath)
+            placed = placeable(plan, refs)
+            found = check_reference(plan, placed, rpath)
             problems += found
             if not found:
-                ok.append(f"ok  reference layer: {len(refs)} figures")
+                left = len(refs) - len(placed)
+                ok.append(f"ok  reference layer: {len(placed)} figures"
+                          + (f" ({left} left out: their state or indicator is not in this plan)" if left else ""))
     return ok, problems
