@@ -293,14 +293,16 @@ def targets(fmt: FormatOpt = Fmt.table, target: TargetOpt = None, raw: RawOpt = 
 
 
 @app.command()
-def states(fmt: FormatOpt = Fmt.table, raw: RawOpt = False) -> None:
+def states(fmt: FormatOpt = Fmt.table, state: StateOpt = None, raw: RawOpt = False) -> None:
     """The member states, with their codes and accepted names.
 
     Example: admtrack states --format csv
     """
     from admtrack.render import emit
 
-    emit.states(_app().plan, fmt.value, raw=raw)
+    ctx = _app()
+    picked = ctx.pick_states(state)
+    emit.states(ctx.plan, fmt.value, raw=raw, only=picked)
 
 
 @app.command()
@@ -315,6 +317,7 @@ def history(
         ),
     ],
     fmt: FormatOpt = Fmt.table,
+    as_of: AsOfOpt = None,
     as_recorded: AsRecordedOpt = None,
     raw: RawOpt = False,
 ) -> None:
@@ -325,7 +328,7 @@ def history(
     from admtrack.commands import history as command
     from admtrack.render import emit
 
-    emit.history(command.run(_app(as_recorded), state, indicator), fmt.value, raw=raw)
+    emit.history(command.run(_app(as_recorded), state, indicator, as_of=as_of), fmt.value, raw=raw)
 
 
 @app.command()
@@ -346,6 +349,7 @@ def export(
             "--indicator", "-i", metavar="ID", autocompletion=_complete("indicator"), help="Indicator id. Repeatable."
         ),
     ] = None,
+    target: TargetOpt = None,
     as_of: AsOfOpt = None,
     dataflow: Annotated[
         str, typer.Option("--dataflow", metavar="FLOW", help="SDMX-CSV dataflow id, AGENCY:ID(VERSION).")
@@ -361,7 +365,8 @@ def export(
     from admtrack.render import emit
 
     ctx = _app(as_recorded)
-    rows = command.run(ctx, all_revisions=all_revisions, states=state, indicators=indicator, as_of=as_of)
+    rows = command.run(ctx, all_revisions=all_revisions, states=state, indicators=indicator, as_of=as_of,
+                       targets=target)
     emit.export(
         rows,
         fmt.value,

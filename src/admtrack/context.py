@@ -114,13 +114,14 @@ class Context:
         """Current values (derived ones included) of ``indicators`` (default: all) and what they derive from."""
         from admtrack.series import Series, layered
 
-        needed = None if indicators is None else self._with_inputs(indicators)
+        needed = None if indicators is None else self.with_inputs(indicators)
         # the entries in force of the needed indicators only: the index reads those, not every row
         latest = self.in_force if needed is None or self.as_recorded is not None else self.loaded.current_for(needed)
         current, retracted = layered(latest, self.reference, as_of=as_of, indicators=needed)
         return Series(self.plan, current, retracted)
 
-    def _with_inputs(self, indicators: Iterable[str]) -> set[str]:
+    def with_inputs(self, indicators: Iterable[str]) -> set[str]:
+        """``indicators`` and, for derived ones, what they are computed from (all the way down)."""
         out: set[str] = set()
         todo = list(indicators)
         while todo:

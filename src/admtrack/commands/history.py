@@ -26,15 +26,17 @@ class History:
     as_recorded: str | None = None  # the vintage (SPEC §8)
 
 
-def run(ctx: Context, state: str, indicator: str) -> History:
+def run(ctx: Context, state: str, indicator: str, *, as_of: int | None = None) -> History:
     """SPEC §8: the entries of both layers, oldest year first and within a year in recording order (a
     bundled figure before the store entries that revise or retract it). Each value entry's status says what
     became of it, whatever its layer: ``current``; ``superseded`` by a later value; ``retracted`` when the
-    next entry for its year withdrew it. A retraction entry reads ``retraction``."""
+    next entry for its year withdrew it. A retraction entry reads ``retraction``. ``as_of``: years after it
+    are left out (SPEC §3)."""
     code = ctx.state_code(state)
     ind = ctx.indicator_id(indicator)
-    refs = [e for e in ctx.reference if e.state == code and e.indicator == ind]
-    mine = ctx.entries_where(lambda r: r.state == code and r.indicator == ind)
+    top = as_of if as_of is not None else float("inf")
+    refs = [e for e in ctx.reference if e.state == code and e.indicator == ind and e.year <= top]
+    mine = ctx.entries_where(lambda r: r.state == code and r.indicator == ind and r.year <= top)
     by_year: dict[int, list[tuple[Observation, str]]] = {}
     for e in refs:
         by_year.setdefault(e.year, []).append((e, "reference"))
@@ -51,5 +53,5 @@ def run(ctx: Context, state: str, indicator: str) -> History:
             else:
                 status = "retracted" if chain[i + 1][0].retracted else "superseded"
             rows.append(HistoryRow(e, layer, status))
-    points = ctx.series(indicators={ind}).points(ind, code)
+    points = ctx.series(indicators={ind}, as_of=as_of).points(ind, code)
     return History(code, ind, ctx.plan.indicators[ind], rows, points, ctx.as_recorded)

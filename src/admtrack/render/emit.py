@@ -168,17 +168,20 @@ def targets(plan, chosen, fmt: str, *, raw: bool = False, as_recorded: str | Non
         _rows(fmt, spec.TARGETS, rows, raw=raw)
 
 
-def states(plan, fmt: str, *, raw: bool = False, as_recorded: str | None = None) -> None:
+def states(plan, fmt: str, *, raw: bool = False, as_recorded: str | None = None,
+           only: list[str] | None = None) -> None:
+    """The plan's member states (``only``: those codes, in the plan's order)."""
+    chosen = [s for s in plan.states if only is None or s.code in only]
     if fmt == "json":
         docs = [{"code": s.code, "alpha2": s.alpha2, "name": s.name, "aliases": list(s.aliases),
-                 "joined": s.joined} for s in plan.states]
+                 "joined": s.joined} for s in chosen]
         machine.write_json({"schema": "admtrack.states/1", "as_recorded": as_recorded, "states": docs})
     elif fmt == "table":
         from admtrack.render import human
 
-        human.states(plan.states)
+        human.states(chosen)
     else:
-        _rows(fmt, spec.STATES, plan.states, raw=raw)
+        _rows(fmt, spec.STATES, chosen, raw=raw)
 
 
 # ---- observations ------------------------------------------------------------------------------
@@ -212,6 +215,11 @@ def export(rows: list, fmt: str, *, dataflow: str, plan, raw: bool, all_revision
         machine.write_json_items({"schema": "admtrack.observations/1", "as_recorded": as_recorded}, "observations",
                                  spec.EXPORT.each_record(rows, all_revisions))
     elif fmt == "sdmx-csv":
+        if all_revisions:
+            from admtrack.errors import UsageError
+
+            raise UsageError("--all-revisions: SDMX-CSV holds one value per series and year (no revisions, no "
+                             "retractions); use --format csv, tsv, json or jsonl for the full history")
         sdmx(rows, dataflow, plan)
     else:
         _rows(fmt, spec.EXPORT, rows, all_revisions, raw=raw)

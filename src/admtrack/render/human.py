@@ -278,14 +278,17 @@ def history(h, entries: list[spec.HistoryEntry], notes: list[str]) -> None:
     vintage = f", as recorded {h.as_recorded}" if h.as_recorded else ""
     head = title(con, f"{h.state} {h.indicator} [{unit}]: every entry, oldest first{vintage}",
                  f"{h.state} {h.indicator} [{unit}]{vintage}")
-    if not entries:
-        show(con, head, Text("no entries", style="dim"))
-        return
-    t, layout = pick(con, spec.HISTORY, entries)
-    for i, e in enumerate(entries):
-        if e.status != "current":
-            t.rows[i].style = "dim"
-    items: list[RenderableType | None] = [head, t]
+    items: list[RenderableType | None] = [head]
+    layout = None
+    if entries:
+        t, layout = pick(con, spec.HISTORY, entries)
+        for i, e in enumerate(entries):
+            if e.status != "current":
+                t.rows[i].style = "dim"
+        items.append(t)
+    else:  # a derived series has no entries of its own, but current values
+        derive = h.indicator_model.derive
+        items.append(Text("no entries" + (f" (derived from {', '.join(derive.of)})" if derive else ""), style="dim"))
     if h.points:
         first, last = h.points[0], h.points[-1]
         a, b = fmt_pair(first.value, last.value, unit)
@@ -298,7 +301,7 @@ def history(h, entries: list[spec.HistoryEntry], notes: list[str]) -> None:
             line.append(f"  {a} → {b}")
         items.append(line)
     marks = {e.entry.obs_status for e in entries if e.entry.obs_status not in (None, "A") and not e.entry.retracted}
-    if "obs" in layout.keys:
+    if layout is not None and "obs" in layout.keys:
         units = [f"{c} {OBS_LABEL.get(c, c)}" for c in sorted(marks)]
         items.append(legend(con, ["St: SDMX observation status, A normal", *units]))
     elif marks:
