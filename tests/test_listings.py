@@ -112,12 +112,16 @@ def test_states_in_every_format(adm, fmt, wide):
 def test_history_in_every_format(adm, fmt, seeded, wide):
     adm.ok("record", "VNM", "gdp", "2024", "999", "--source", "GSO")
     adm.ok("record", "VNM", "gdp", "2024", "998", "--source", "GSO", "--revise")
+    adm.ok("record", "VNM", "gdp", "2023", "476.324572783807", "--source", "GSO")
+    adm.ok("record", "VNM", "gdp", "2023", "476.3245", "--source", "GSO", "--revise")
     r = adm.ok("history", "Vietnam", "gdp", "--format", fmt)
     got = check_format(r.out, fmt)
+    if fmt != "json":  # full precision in every format (SPEC §8): the revision stays visible
+        assert "476.324572783807" in r.out and re.search(r"476\.3245(?!\d)", r.out), r.out
     if fmt == "json":
         assert got["schema"] == "admtrack.history/1"
         assert (got["state"], got["indicator"]) == ("VNM", "gdp")
-        store = [e for e in got["entries"] if e["layer"] == "store"]
+        store = [e for e in got["entries"] if e["layer"] == "store" and e["year"] == 2024]
         assert [(e["value"], e["status"]) for e in store] == [(999.0, "superseded"), (998.0, "current")]
         ref = [e for e in got["entries"] if e["layer"] == "reference"]
         assert ref and [e["year"] for e in ref] == sorted(e["year"] for e in ref)

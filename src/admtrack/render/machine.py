@@ -104,10 +104,14 @@ def write_delimited(columns: Sequence[str], rows: Iterable[dict], *, delimiter: 
 
 
 def _md(cell: Any) -> str:
+    """A Markdown table cell. Numbers at full precision, as CSV writes them (reports format theirs before:
+    a history's revision from 12.87 to 12.9 must stay visible, SPEC §8); booleans as CSV writes them."""
     if cell is None:
         return ""
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
     if isinstance(cell, float):
-        return f"{cell:.6g}" if math.isfinite(cell) else ""
+        return repr(cell) if math.isfinite(cell) else ""
     if isinstance(cell, (list, tuple)):
         cell = ", ".join(str(c) for c in cell)
     return str(cell).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
