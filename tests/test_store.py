@@ -151,6 +151,13 @@ BROKEN_STORES = {
                      'year = 2023\nvalue = 120.0\n', 9),
     "control-char": (GOOD_ENTRY + '[[observation]]\nstate = "VNM"\nindicator = "gdp"\nyear = 2023\nvalue = 1.0\n'
                      'note = "bell\\u0007"\n', 9),
+    # admtrack's own layout (the fast reader's): a retraction says why, and only a retraction has a reason
+    "retraction-without-reason": (GOOD_ENTRY + '[[observation]]\nstate = "VNM"\nindicator = "gdp"\nyear = 2023\n'
+                                  'retracted = true\nrecorded_at = 2026-01-02T03:04:05.000006Z\n', 9),
+    "retraction-with-empty-reason": (GOOD_ENTRY + '[[observation]]\nstate = "VNM"\nindicator = "gdp"\nyear = 2023\n'
+                                     'retracted = true\nreason = ""\nrecorded_at = 2026-01-02T03:04:05.000006Z\n', 9),
+    "reason-without-retraction": (GOOD_ENTRY + '[[observation]]\nstate = "VNM"\nindicator = "gdp"\nyear = 2023\n'
+                                  'value = 1.0\nreason = "x"\nrecorded_at = 2026-01-02T03:04:05.000006Z\n', 9),
     "not-utf8": (GOOD_ENTRY + '[[observation]]\nstate = "VNM"\nindicator = "gdp"\nyear = 2023\nvalue = 1.0\n'
                  'note = "caf\xe9"\n', 14),
 }
@@ -199,6 +206,28 @@ def test_check_reports_every_store_problem(adm, data_dir):
     assert_clean_error(r, 1, contains=("4 problem(s)",))
     for line, fld in ((9, "state"), (16, "indicator"), (23, "year"), (30, "value")):
         assert f"observations.toml:{line}: {fld}:" in r.err, (line, r.err)
+
+
+def test_check_lists_wrong_entries_beside_the_plan_problems_of_the_others(adm, data_dir):
+    """An entry that cannot be read (no recorded_at, a NaN, an unknown key) does not hide the others'
+    problems; with a broken plan the store is not called ok, it is read and not checked against it."""
+    at = "recorded_at = 2026-01-02T03:04:05.000006Z\n"
+    text = (GOOD_ENTRY
+            + '[[observation]]\nstate = "XYZ"\nindicator = "gdp"\nyear = 2023\nvalue = 1.0\n' + at + '\n'    # 9
+            + '[[observation]]\nstate = "VNM"\nindicator = "gdp"\nyear = 2022\nvalue = 1.0\n\n'              # 16
+            + '[[observation]]\nstate = "VNM"\nindicator = "gdp"\nyear = 2021\nvalue = nan\n' + at + '\n'    # 22
+            + '[[observation]]\nstate = "VNM"\nindicator = "gdp"\nyear = 2020\nvalue = 1.0\ncolour = "red"\n'
+            + at)                                                                                               # 29
+    write_file(data_dir / "observations.toml", text)
+    r = adm("check")
+    assert_clean_error(r, 1, contains=("4 problem(s)",))
+    for line, fld in ((9, "state"), (16, "recorded_at"), (22, "value"), (29, "colour")):
+        assert f"observations.toml:{line}: {fld}:" in r.err, (line, r.err)
+    write_file(data_dir / "observations.toml", GOOD_ENTRY)
+    write_file(data_dir / "targets.toml", 'colour = "red"\n')
+    r = adm("check")
+    assert r.code == 1 and "colour" in r.err
+    assert "not checked against the plan" in r.out and "ok  " + str(data_dir / "observations.toml") not in r.out
 
 
 def test_check_flags_a_future_year_in_a_hand_edited_store(adm, data_dir):
@@ -279,7 +308,7 @@ def test_serialise_round_trips_through_tomllib(rows):
     for source, note, value, year, retracted, reason in rows:
         if retracted:
             entries.append(Observation("VNM", "gdp", year, None, None, None, "2026-11-22T01:02:03.456789Z",
-                                 retracted=True, reason=reason))
+                                 retracted=True, reason=reason or "withdrawn"))  # a retraction says why
         else:
             entries.append(Observation("VNM", "gdp", year, value, source, note, "2026-11-22T01:02:03.456789Z"))
     text, lines = serialise(entries, 2)  # header of the first entry: line 2, after a blank line

@@ -30,19 +30,26 @@ def run(data_dir: Path | None, *, no_reference: bool) -> tuple[list[str], list[P
     else:
         problems += result  # type: ignore[arg-type]
     store = Store(folder)
+    wrong: list[Problem] = []
     try:
-        entries = store.load().rows
-    except AdmError as exc:
-        problems.append(Problem(None, None, None, exc.message))
-        entries = None
+        entries: list | None = store.load().rows
+    except AdmError:  # every wrong entry, not just the first (and the plan's checks of the others)
+        try:
+            entries, wrong = store.every_problem()
+        except AdmError as exc:
+            problems.append(Problem(None, None, None, exc.message))
+            entries = None
     if entries is not None:
-        found = check_stored(plan, entries, store.path) if plan else []
+        found = sorted(wrong + (check_stored(plan, entries, store.path) if plan else []),
+                       key=lambda p: p.line or 0)
         problems += found
-        if not found:
-            if store.path.exists():
-                ok.append(f"ok  {store.path}: {len(entries)} entries")
-            else:
-                ok.append(f"ok  {store.path}: not created yet (no observations recorded)")
+        if not store.path.exists():
+            ok.append(f"ok  {store.path}: not created yet (no observations recorded)")
+        elif plan is None and not found:
+            ok.append(f"--  {store.path}: {len(entries)} entries read, not checked against the plan (fix the "
+                      "plan first)")
+        elif not found:
+            ok.append(f"ok  {store.path}: {len(entries)} entries")
     if not no_reference:
         from admtrack.reference import load_reference, placeable, reference_path
 

@@ -54,10 +54,12 @@ class Parsed(NamedTuple):
     lines: int = 0
 
 
-def parse_store(raw: bytes, path: Path | str) -> Parsed:
+def parse_store(raw: bytes, path: Path | str, *, problems: list[Problem] | None = None) -> Parsed:
     """Parse and type-check the store's bytes (plan checks are the caller's). AdmError naming file and
-    line on the first problem. Pass the bytes alone (``parse_store(f.read(), …)``): they are let go
-    once decoded, so that a big store is not held twice while it is parsed."""
+    line on the first problem — or, given a ``problems`` list (``admtrack check``), every entry that is
+    wrong is added to it and left out, and only a file that does not parse as TOML raises. Pass the bytes
+    alone (``parse_store(f.read(), …)``): they are let go once decoded, so that a big store is not held
+    twice while it is parsed."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -68,7 +70,7 @@ def parse_store(raw: bytes, path: Path | str) -> Parsed:
     fast = read_fast(text)
     if fast is not None:
         return Parsed(fast, True, lines)
-    return Parsed(read_toml(text, path), False, lines)
+    return Parsed(read_toml(text, path, problems=problems), False, lines)
 
 
 # ------------------------------------------------------------------------------------------ slow path
@@ -76,8 +78,9 @@ def parse_store(raw: bytes, path: Path | str) -> Parsed:
 _HEADER_LINE = re.compile(r"^[ \t]*\[\[[ \t]*observation[ \t]*\]\]", re.M)
 
 
-def read_toml(text: str, path: Path | str) -> list[Observation]:
-    """Any TOML layout, through tomllib."""
+def read_toml(text: str, path: Path | str, *, problems: list[Problem] | None = None) -> list[Observation]:
+    """Any TOML layout, through tomllib. A wrong entry raises AdmError, or with ``problems`` is added to
+    it and left out."""
     import tomllib
 
     name = str(path)
@@ -102,14 +105,18 @@ def read_toml(text: str, path: Path | str) -> list[Observation]:
     out: list[Observation] = []
     for item, line in zip(items, lines):
         if not isinstance(item, dict):
-            raise AdmError(Problem(name, line, None, "observation must be a table"))
-        unknown = set(item) - KEYS
-        if unknown:
-            raise AdmError(Problem(name, line, sorted(unknown)[0], "unknown key"))
-        try:
-            out.append(_entry(item, line))
-        except FieldError as exc:
-            raise AdmError(Problem(name, line, exc.field, exc.reason)) from None
+            wrong = Problem(name, line, None, "observation must be a table")
+        elif unknown := set(item) - KEYS:
+            wrong = Problem(name, line, sorted(unknown)[0], "unknown key")
+        else:
+            try:
+                out.append(_entry(item, line))
+                continue
+            except FieldError as exc:
+                wrong = Problem(name, line, exc.field, exc.reason)
+        if problems is None:
+            raise AdmError(wrong)
+        problems.append(wrong)
     return out
 
 
@@ -138,6 +145,10 @@ def _entry(item: dict, line: int | None) -> Observation:
         raise FieldError("obs_status", "must be a code in quotes, e.g. \"E\"")
     status = status_code(check_text("obs_status", status))
     reason = check_text("reason", item.get("reason"))
+    if retracted and reason is None:
+        raise FieldError("reason", "is required: a retraction says why (SPEC §2.2)")
+    if reason is not None and not retracted:
+        raise FieldError("reason", "only a retraction has a reason (retracted = true)")
     rec = item.get("recorded_at")
     if isinstance(rec, datetime):
         rec = iso_utc(rec)
@@ -233,6 +244,9 @@ def read_fast(text: str) -> list[Observation] | None:
             datetime.fromisoformat(date)
         except ValueError:
             return None
+    # every retraction has a reason (only a retraction's can match): else tomllib's path says which lacks it
+    if text.count("\nretracted = true\n", pos) != text.count("\nreason = ", pos) or '\nreason = ""\n' in text:
+        return None
     first = text.count("\n", 0, pos) + 1
     at = first
     escaped = "\\" in text

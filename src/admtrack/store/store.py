@@ -215,6 +215,19 @@ class Store:
         loaded._view = self.cache.get(key) if written else None
         return loaded, src, hasher
 
+    def every_problem(self) -> tuple[list[Observation], list[Problem]]:
+        """The entries that are right and a problem for each one that is wrong (``admtrack check``);
+        AdmError when the file cannot be read or does not parse as TOML at all."""
+        hasher = hashlib.sha256()
+        src = self._read(hasher)
+        if src is None:
+            return [], []
+        problems: list[Problem] = []
+        try:
+            return parse_store(src.read(), self.path, problems=problems).rows, problems
+        finally:
+            src.close()
+
     def _parse_again(self, key: dict) -> list[Observation]:
         """The rows, when the index's turn out damaged: parse the store (still the one ``key`` names)."""
         hasher = hashlib.sha256()
