@@ -158,6 +158,7 @@ BROKEN_STORES = {
                                      'retracted = true\nreason = ""\nrecorded_at = 2026-01-02T03:04:05.000006Z\n', 9),
     "reason-without-retraction": (GOOD_ENTRY + '[[observation]]\nstate = "VNM"\nindicator = "gdp"\nyear = 2023\n'
                                   'value = 1.0\nreason = "x"\nrecorded_at = 2026-01-02T03:04:05.000006Z\n', 9),
+    "byte-order-mark": ("\ufeff" + GOOD_ENTRY, 1),
     "not-utf8": (GOOD_ENTRY + '[[observation]]\nstate = "VNM"\nindicator = "gdp"\nyear = 2023\nvalue = 1.0\n'
                  'note = "caf\xe9"\n', 14),
 }
@@ -174,6 +175,8 @@ def _commands(tmp_path: Path) -> list[list]:
         ["gaps", "--format", "json"],
         ["export", "--format", "json"],
         ["history", "VNM", "gdp"],
+        ["targets"],
+        ["states", "-f", "json"],
     ]
 
 

@@ -289,6 +289,7 @@ def targets(fmt: FormatOpt = Fmt.table, target: TargetOpt = None, raw: RawOpt = 
     from admtrack.render import emit
 
     ctx = _app()
+    ctx.store.load()  # a store that does not parse is reported by every command (SPEC §2.2)
     emit.targets(ctx.plan, ctx.pick_targets(target), fmt.value, raw=raw)
 
 
@@ -301,6 +302,7 @@ def states(fmt: FormatOpt = Fmt.table, state: StateOpt = None, raw: RawOpt = Fal
     from admtrack.render import emit
 
     ctx = _app()
+    ctx.store.load()  # a store that does not parse is reported by every command (SPEC §2.2)
     picked = ctx.pick_states(state)
     emit.states(ctx.plan, fmt.value, raw=raw, only=picked)
 

@@ -60,6 +60,9 @@ def parse_store(raw: bytes, path: Path | str, *, problems: list[Problem] | None 
     wrong is added to it and left out, and only a file that does not parse as TOML raises. Pass the bytes
     alone (``parse_store(f.read(), …)``): they are let go once decoded, so that a big store is not held
     twice while it is parsed."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise AdmError(Problem(str(path), 1, None, "starts with a byte-order mark (BOM), which TOML does not "
+                                                   "allow: save it as UTF-8 without a BOM"))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
