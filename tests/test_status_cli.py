@@ -1136,3 +1136,17 @@ def test_as_of_never_reports_a_later_year(adm, tmp_path, case):
         record(adm, state, indicator, later, extra, "later", "--revise", data_dir=folder)
         again = adm("status", "--as-of", str(as_of), "--format", "json", data_dir=folder)
         assert again.code == 0 and again.out == r.out
+
+
+def test_status_key_names_the_plans_own_weights(adm, data_dir, monkeypatch):
+    """The note under the status table names the weights this plan uses, not the bundled plan's."""
+    from admtrack.plan import bundled_path
+
+    monkeypatch.setenv("COLUMNS", "200")
+    plan = bundled_path().read_text(encoding="utf-8")
+    assert 'aggregate = "sum"\nweight = "gdp"' in plan
+    (data_dir / "targets.toml").parent.mkdir(parents=True, exist_ok=True)
+    (data_dir / "targets.toml").write_text(plan.replace('aggregate = "sum"\nweight = "gdp"',
+                                                        'aggregate = "sum"\nweight = "population"'), encoding="utf-8")
+    out = " ".join(adm.ok("status", "-t", "digital-economy-value-added").out.split())
+    assert "fair shares, by population" in out and "weight (population)" in out and "GDP" not in out

@@ -179,12 +179,24 @@ def status(result) -> None:
         items += [None, *_matrix(con, result)]
     points = [a.latest for tr in result.targets for a in [tr.region, *tr.states]]
     items += [legend(con, status_units() + obs_units(points)), reasons_note(), *proxy_notes(result),
-              Text("%goal: latest value as a share of the goal. Progress: share of the way from the baseline "
-                   "to the goal. Goal: for a sum (value added), the goal of the reporting states (their fair "
-                   "shares, by GDP) of the plan's goal. Cover: member states in the region's latest value and "
-                   "their share of its weight (GDP, labour force or population); rep = a figure reported for "
-                   "ASEAN as a whole.", style="dim")]
+              Text(_status_key(result), style="dim")]
     show(con, *items)
+
+
+def _status_key(result) -> str:
+    """What the status table's columns mean, naming the weights this plan's shown targets use."""
+    shown = [tr.target for tr in result.targets]
+    sums = sorted({t.weight or "" for t in shown if t.aggregate == "sum"})
+    weights = sorted({t.weight for t in shown if t.weight})
+    out = ["%goal: latest value as a share of the goal. Progress: share of the way from the baseline to the goal."]
+    if sums:
+        by = " or ".join(f"by {w}" if w else "equal, without a weight" for w in sums)
+        out.append(f"Goal: for a sum target, the goal of the reporting states (their fair shares, {by}) of the "
+                   "plan's goal.")
+    cover = f"their share of its weight ({', '.join(weights)})" if weights else "their share of the member states"
+    out.append(f"Cover: member states in the region's latest value and {cover}; rep = a figure reported for "
+               "ASEAN as a whole.")
+    return " ".join(out)
 
 
 def _matrix(con: Console, result) -> list[RenderableType | None]:
