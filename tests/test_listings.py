@@ -325,6 +325,9 @@ def test_status_and_gaps_json_documents(adm, seeded):
 def test_tables_have_no_ansi_off_a_terminal(adm, cmd, monkeypatch):
     r = adm.ok(*cmd)
     assert r.out.strip() and ANSI not in r.out
+    monkeypatch.setenv("FORCE_COLOR", "1")  # no ANSI codes at all off a terminal (SPEC §4), whatever it says
+    assert ANSI not in adm.ok(*cmd).out
+    monkeypatch.delenv("FORCE_COLOR")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("TERM", "dumb")
     assert ANSI not in adm.ok(*cmd).out

@@ -29,8 +29,14 @@ _TRAILING = re.compile(r"[ \u00a0]+((?:\x1b\[[0-9;]*m)*)$")
 
 
 def console() -> Console:
+    """Rich, for stdout: a terminal only when stdout is one (SPEC §4: no ANSI codes at all off a terminal,
+    whatever FORCE_COLOR says); no colour with NO_COLOR or TERM=dumb."""
     no_color = bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
-    return Console(highlight=False, no_color=no_color, emoji=False, markup=False)
+    try:
+        tty = sys.stdout.isatty()
+    except (AttributeError, ValueError):  # a replaced or closed stream
+        tty = False
+    return Console(highlight=False, no_color=no_color, emoji=False, markup=False, force_terminal=tty)
 
 
 def show(con: Console, *items: RenderableType | None) -> None:
