@@ -69,7 +69,8 @@ def test_wdi_bulk_years_and_indicator(adm, data_dir, tmp_path):
     r = adm("record", "--file", f, "--indicator", "population")
     assert_clean_error(r, 1, contains="holds World Bank series NY.GDP.MKTP.CD; none is mapped")
     r = adm("record", "--file", f, "--indicator", "high-skill-employment-share")
-    assert_clean_error(r, 1, contains="no `worldbank` series")
+    assert_clean_error(r, 2, contains="no `worldbank` series")  # a bad option value, as `fetch` says
+    assert_clean_error(adm("record", "--file", f, "--indicator", "nope"), 2, contains="unknown indicator")
     assert store_bytes(data_dir) is None
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from admtrack.errors import AdmError
+from admtrack.errors import AdmError, UsageError
 
 Row = tuple[str, dict[str, Any]]
 
@@ -73,7 +73,7 @@ def get(obj: Any, key: str, default: Any = None) -> Any:
 
 def selected(indicators: Mapping[str, Any], wanted: Iterable[str] | None, key: str) -> list[tuple[str, Any]]:
     """(indicator id, indicator) of every indicator with a ``key`` mapping, in plan order; ``wanted`` (ids)
-    narrows them, and naming one that has no such mapping is an error."""
+    narrows them, and naming one that has no such mapping is a usage error (exit 2, as ``fetch`` says)."""
     mapped = [(i, ind) for i, ind in indicators.items() if get(ind, key)]
     if wanted is None:
         return mapped
@@ -81,10 +81,10 @@ def selected(indicators: Mapping[str, Any], wanted: Iterable[str] | None, key: s
     out = []
     for w in wanted:
         if w not in indicators:
-            raise AdmError(f"--indicator: unknown indicator {w!r} (see `admtrack targets`)")
+            raise UsageError(f"--indicator: unknown indicator {w!r} (see `admtrack targets`)")
         if not get(indicators[w], key):
             names = ", ".join(i for i, _ in mapped) or "none"
-            raise AdmError(f"--indicator: {w!r} has no `{key}` series in targets.toml (mapped: {names})")
+            raise UsageError(f"--indicator: {w!r} has no `{key}` series in targets.toml (mapped: {names})")
         out.append((w, indicators[w]))
     return out
 
