@@ -49,7 +49,7 @@ def test_entries_recorded_after_the_day_are_ignored(adm, june):
     assert before_any["observations"] == []
 
 
-@pytest.mark.parametrize("bad", ["2026-13-01", "yesterday", "2026/06/01", ""])
+@pytest.mark.parametrize("bad", ["2026-13-01", "yesterday", "2026/06/01", "", "20260601", "2026-W22"])
 def test_as_recorded_needs_a_day(adm, bad):
     r = adm("status", "--as-recorded", bad)
     assert r.code == 2 and "YYYY-MM-DD" in r.err

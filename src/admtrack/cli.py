@@ -144,10 +144,14 @@ def _day(value: Optional[str]) -> Optional[str]:
     """--as-recorded: a calendar day, YYYY-MM-DD."""
     if value is None:
         return None
+    import re
     from datetime import date
 
+    text = value.strip()
     try:
-        return date.fromisoformat(value.strip()).isoformat()
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):  # fromisoformat also takes 20260601, 2026-W01
+            raise ValueError
+        return date.fromisoformat(text).isoformat()
     except ValueError:
         raise typer.BadParameter(f"expected a day as YYYY-MM-DD, got {value!r}") from None
 
