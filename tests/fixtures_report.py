@@ -295,15 +295,18 @@ def terminal_env(
     term: str = "xterm-256color",
     no_color: str | None = None,
 ) -> None:
-    """Set up the environment Rich reads: COLUMNS, TERM, NO_COLOR, and FORCE_COLOR (Rich's documented way
-    to treat a non-tty stdout as a terminal; https://force-color.org/)."""
+    """Set up the environment Rich reads: COLUMNS, TERM, NO_COLOR; ``force_terminal``: the captured stdout
+    counts as a terminal (admtrack asks ``render.human.stdout_is_terminal``: FORCE_COLOR never puts ANSI
+    codes into a pipe, SPEC §4)."""
     for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "NO_COLOR", "COLUMNS", "LINES", "JUPYTER_COLUMNS"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("TERM", term)
     if columns is not None:
         monkeypatch.setenv("COLUMNS", str(columns))
     if force_terminal:
-        monkeypatch.setenv("FORCE_COLOR", "1")
+        import admtrack.render.human
+
+        monkeypatch.setattr(admtrack.render.human, "stdout_is_terminal", lambda: True)
     if no_color is not None:
         monkeypatch.setenv("NO_COLOR", no_color)
 

@@ -60,7 +60,7 @@ approx = pytest.approx
 TOP_KEYS = {"schema", "plan", "as_of", "targets"}
 TOP_EXTRA_KEYS = {"method", "as_recorded"}  # the method used (SPEC §5), the vintage (§8)
 TARGET_KEYS = {"id", "title", "indicator", "unit", "kind", "direction", "value", "region", "states"}
-TARGET_EXTRA_KEYS = {"change", "aggregate", "weight", "proxy"}  # SPEC §4: relative targets carry `change`; §8
+TARGET_EXTRA_KEYS = {"change", "aggregate", "weight", "proxy", "baseline_year", "target_year"}  # SPEC §4: `change`; §8
 
 
 @pytest.fixture
@@ -1059,8 +1059,8 @@ def test_wide_terminal_names_targets_in_full(adm, monkeypatch):
 
 
 def test_forced_terminal_has_colour(adm, monkeypatch):
-    """Control: FORCE_COLOR makes Rich treat the captured stdout as a colour terminal; without it the
-    colour tests below would prove nothing."""
+    """Control: a stdout taken for a terminal gets colour; without it the colour tests below would prove
+    nothing."""
     terminal_env(monkeypatch, columns=120, force_terminal=True)
     assert colour_codes(adm.ok("status").out)
     assert colour_codes(adm.ok("gaps").out)
@@ -1150,3 +1150,19 @@ def test_status_key_names_the_plans_own_weights(adm, data_dir, monkeypatch):
                                                         'aggregate = "sum"\nweight = "population"'), encoding="utf-8")
     out = " ".join(adm.ok("status", "-t", "digital-economy-value-added").out.split())
     assert "fair shares, by population" in out and "weight (population)" in out and "GDP" not in out
+
+
+def test_status_json_names_a_targets_own_years(adm, data_dir):
+    """A target that overrides the plan's years says so in its head (years_left alone hid it)."""
+    from admtrack.plan import bundled_path
+
+    plan = bundled_path().read_text(encoding="utf-8")
+    marker = 'id = "digital-economy-share"\ntitle'
+    assert marker in plan
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "targets.toml").write_text(plan.replace(marker, 'id = "digital-economy-share"\ntarget_year = 2028\n'
+                                                                'title'), encoding="utf-8")
+    heads = {t["id"]: t for t in adm.ok("status", "-f", "json").json["targets"]}
+    des = heads["digital-economy-share"]
+    assert (des["baseline_year"], des["target_year"]) == (2025, 2028)
+    assert heads["productivity"]["target_year"] == 2030

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from admtrack.assess import status_rank as rank
-from admtrack.model import INSUFFICIENT, REGION, Assessment
+from admtrack.model import INSUFFICIENT, REGION, Assessment, Goal
 from admtrack.plan import Indicator, Plan, Target
 
 
@@ -19,6 +19,7 @@ class TargetResult:
     indicator: Indicator
     region: Assessment
     states: list[Assessment]
+    goal: Goal | None = None  # what the target asks (its own baseline and target years included)
 
 
 @dataclass
@@ -52,7 +53,7 @@ def run(ctx, *, state=None, target=None, as_of=None, method="projection") -> Res
             values, weights, members, goal, tgt.aggregate, reported=reported, thresholds=thresholds,
             min_coverage=plan.meta.min_coverage, method=method)
         rows = [assessed.states[s] for s in members if chosen_states is None or s in chosen_states]
-        out.append(TargetResult(tgt, plan.indicators[tgt.indicator], assessed.region, rows))
+        out.append(TargetResult(tgt, plan.indicators[tgt.indicator], assessed.region, rows, goal))
     region_selected = chosen_states is None or REGION in chosen_states
     return Result(plan, as_of if as_of is not None else date.today().year, method, out,
                   chosen_states, region_selected, ctx.as_recorded)

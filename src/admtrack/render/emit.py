@@ -61,10 +61,13 @@ def assessment_doc(a: Assessment, *, method: str, region: bool = False, sum_targ
 def target_head(tr) -> dict:
     """A target as the head of its status block; ``proxy``: the text of the proxy indicator it is
     measured by (SPEC §8), else null."""
-    t = tr.target
+    t, goal = tr.target, tr.goal
     return {"id": t.id, "title": t.title, "indicator": t.indicator, "unit": tr.indicator.unit, "kind": t.kind,
             "direction": t.direction, "value": t.value, "change": t.change, "aggregate": t.aggregate,
-            "weight": t.weight, "proxy": spec.proxy_of(tr)}
+            "weight": t.weight, "proxy": spec.proxy_of(tr),
+            # the years this target is measured between (its own, where it overrides the plan's)
+            "baseline_year": goal.baseline_year if goal else None,
+            "target_year": goal.target_year if goal else None}
 
 
 def status_doc(result) -> dict:

@@ -32,11 +32,15 @@ def console() -> Console:
     """Rich, for stdout: a terminal only when stdout is one (SPEC §4: no ANSI codes at all off a terminal,
     whatever FORCE_COLOR says); no colour with NO_COLOR or TERM=dumb."""
     no_color = bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
+    return Console(highlight=False, no_color=no_color, emoji=False, markup=False,
+                   force_terminal=stdout_is_terminal())
+
+
+def stdout_is_terminal() -> bool:
     try:
-        tty = sys.stdout.isatty()
+        return sys.stdout.isatty()
     except (AttributeError, ValueError):  # a replaced or closed stream
-        tty = False
-    return Console(highlight=False, no_color=no_color, emoji=False, markup=False, force_terminal=tty)
+        return False
 
 
 def show(con: Console, *items: RenderableType | None) -> None:
