@@ -18,7 +18,17 @@ from datetime import date
 
 import pytest
 from conftest import assert_clean_error, store_bytes, sub
-from test_sources import TEMPLATE, Server, code_layout_csv, fixture_json, gdp_items, serve_pages, wb_item, wb_pages
+from test_sources import (
+    TEMPLATE,
+    WB_NO_FIGURES,
+    Server,
+    code_layout_csv,
+    fixture_json,
+    gdp_items,
+    serve_pages,
+    wb_item,
+    wb_pages,
+)
 
 GDP_ARGS = (
     "fetch",
@@ -140,6 +150,17 @@ def test_dry_run_lists_and_writes_nothing(adm, data_dir, server):
         "dry run: would have recorded 3, unchanged 0, revised 0 (World Bank API NY.GDP.MKTP.CD; 2 state(s), 2019–2025)",
     ]
     assert store_bytes(data_dir) is None
+
+
+def test_a_series_without_figures_records_nothing_and_the_others_are_fetched(adm, data_dir, server):
+    """The API answers a selection with no figures with page 0 of 0 and null data (HTTP 200): no figures
+    for that series, as when all its values are null; not an error."""
+    serve_pages(server, {**gdp_pages(), "SL.GDP.PCAP.EM.KD": [json.loads(WB_NO_FIGURES)]})
+    r = adm.ok(*GDP_ARGS, "--indicator", "labour-productivity")
+    assert r.err.startswith("recorded 3, unchanged 0, revised 0 (World Bank API NY.GDP.MKTP.CD, SL.GDP.PCAP.EM.KD;")
+    assert sorted({k[1] for k in stored(adm)}) == ["gdp"]
+    r = adm.ok("fetch", "worldbank", "--indicator", "labour-productivity")
+    assert r.err.startswith("recorded 0, unchanged 0, revised 0 (World Bank API SL.GDP.PCAP.EM.KD;")
 
 
 def test_http_200_error_body(adm, data_dir, seeded, server):

@@ -287,8 +287,8 @@ def test_arbitrary_bytes_never_crash_the_readers(data):
 
 
 def test_json_constants_and_shapes_are_refused():
-    with pytest.raises(AdmError, match="finite"):
-        inputs.parse("f", '[{"value": NaN}]', "json")
+    with pytest.raises(AdmError, match="^f: not valid JSON: NaN is not a finite number$"):
+        inputs.parse("f", "NaN", "json")
     with pytest.raises(AdmError, match="array of objects"):
         inputs.parse("f", '{"state": "VNM"}', "json")
     with pytest.raises(AdmError, match=r"^f:2: not valid JSON"):
@@ -301,6 +301,64 @@ def test_json_constants_and_shapes_are_refused():
         "json")
     assert not problems and rows[0][1] == {"state": "VNM", "indicator": "gdp", "year": 2024, "value": 1.0,
                                            "layer": "store"}
+
+
+def _row(year: int, twice: str | None = None, **raw: str) -> str:
+    """A JSON object of a valid row, with ``raw`` JSON text for some keys and ``value`` given ``twice``."""
+    pairs = {"state": '"KHM"', "indicator": '"gdp"', "year": str(year), "value": "1"} | raw
+    text = ", ".join(f'"{k}": {v}' for k, v in pairs.items())
+    return "{" + text + (f', "value": {twice}' if twice is not None else "") + "}"
+
+
+TWICE = "key 'value' appears twice in one object"
+
+
+NAN = "NaN is not a finite number"
+
+
+@pytest.mark.parametrize("extra, item, line", [
+    # (the field and reason for an item of a JSON array; for a line of JSON Lines, as they always were)
+    ({"twice": "2"}, ("value", TWICE), ("value", TWICE)),
+    ({"value": "NaN"}, ("value", NAN), ("row", f"not valid JSON: {NAN}")),
+    ({"note": "[1, -Infinity]"}, ("note", "-Infinity is not a finite number"),
+     ("row", "not valid JSON: -Infinity is not a finite number")),
+    ({"note": '{"a": 1, "a": 2}'}, ("note", "key 'a' appears twice in one object"),
+     ("a", "key 'a' appears twice in one object")),
+    ({"unit": "Infinity"}, ("unit", "Infinity is not a finite number"),  # a key that is otherwise ignored
+     ("row", "not valid JSON: Infinity is not a finite number")),
+])
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_a_key_twice_or_a_non_finite_constant_is_a_problem_of_its_row(fmt, extra, item, line):
+    """SPEC §3: the 1-based item of a JSON array (or the line of JSON Lines), the field and the reason,
+    beside the other rows' problems: the rest of the input is still read."""
+    items = [_row(2021), _row(2022, **extra), _row(2023), _row(2024, **extra)]
+    if fmt == "json":
+        rows, problems = inputs.parse("f", "[" + ",\n".join(items) + "]", fmt)
+        label, (field, reason) = "item", item
+    else:
+        rows, problems = inputs.parse("f", "\n".join(items) + "\n", fmt)
+        label, (field, reason) = "line", line
+    assert [lbl for lbl, _ in rows] == [f"{label} 1", f"{label} 3"]
+    assert problems == [(f"{label} 2", field, reason), (f"{label} 4", field, reason)]
+
+
+def test_flaws_in_a_json_array_and_its_export_document():
+    rows, problems = inputs.parse("f", '[NaN, {"state": "VNM"}, [Infinity]]', "json")
+    assert [lbl for lbl, _ in rows] == ["item 2"]
+    assert problems == [("item 1", "row", NAN),
+                        ("item 3", "row", "must be a JSON object, got list")]
+    doc = f'{{"schema": "admtrack.observations/1", "observations": [{_row(2023)}, {_row(2024, value="NaN")}]}}'
+    rows, problems = inputs.parse("f", doc, "json")
+    assert [lbl for lbl, _ in rows] == ["item 1"] and problems == [("item 2", "value", NAN)]
+    with pytest.raises(AdmError, match="^f: schema: NaN is not a finite number$"):
+        inputs.parse("f", '{"schema": NaN, "observations": []}', "json")
+    with pytest.raises(AdmError, match="^f: observations: key 'observations' appears twice in one object$"):
+        inputs.parse("f", '{"observations": [], "observations": []}', "json")
+
+
+def test_a_json_array_with_a_constant_is_sniffed_as_json():
+    text = "[" + ",\n".join([_row(2023), _row(2024, value="NaN")]) + "]"
+    assert inputs.detect_format("-", text, None) == "json"
 
 
 def test_malformed_csv_is_a_row_problem_with_its_line():

@@ -155,6 +155,67 @@ def test_bad_value(adm, data_dir, table, nth, key, bad, name, reason):
     assert_clean_error(r, 1, one_line=True, contains=(f"targets.toml:{i + 1}: ", name, reason))
 
 
+DVA_DERIVE = 'derive = { op = "product", of = ["digital-economy-share", "gdp"], scale = true }'
+NOT_TRUE = "must be a number, not a boolean (true)"
+
+
+@pytest.mark.parametrize(
+    "table, which, key, bad, reason",
+    [
+        ("target", "public-services-ai-share", "value", "true", NOT_TRUE),
+        ("target", "public-services-ai-share", "value", '"30"', 'must be a number, not a string ("30")'),
+        ("target", "productivity", "change", "true", NOT_TRUE),
+        ("plan", None, "min_coverage", "true", NOT_TRUE),
+        ("plan.thresholds", None, "on_track", "true", NOT_TRUE),
+        ("plan", None, "baseline_year", "2025.0", "must be an integer, not a float (2025.0)"),
+        ("plan", None, "target_year", "true", "must be an integer, not a boolean (true)"),
+        ("indicator", "gdp", "scale", "true", NOT_TRUE),
+        ("indicator", "digital-economy-share", "min", '"0"', 'must be a number, not a string ("0")'),
+        ("indicator", "digital-economy-share", "max", "false", "must be a number, not a boolean (false)"),
+        ("indicator", "digital-economy-value-added", "derive", DVA_DERIVE, NOT_TRUE),
+    ],
+)
+def test_a_number_key_takes_only_a_number(adm, data_dir, table, which, key, bad, reason):
+    """TOML values are typed (SPEC §2.1): `true` or `"30"` where a number belongs, or `2025.0` where a year
+    belongs, is an error naming the line and key — never read as 1.0, 30.0 or 2025; on every run, so
+    also where a validated plan would be loaded from the cache."""
+    path, lines = _user_plan(adm, data_dir)
+    if which is None:
+        start, name = lines.index(f"[{table}]"), f"{table}.{key}"
+    else:
+        nth = [t["id"] for t in tomllib.loads("\n".join(lines))[table]].index(which)
+        start, name = _header_index(lines, table, nth), f"{table}[{which}].{key}"
+    i = _key_index(lines, start, key)
+    if key == "derive":
+        lines[i], name = bad, name + ".scale"
+    else:
+        lines[i] = f"{key} = {bad}"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    _fails_everywhere(adm, data_dir, f"targets.toml:{i + 1}: {name}: {reason}")
+
+
+def test_a_per_target_year_takes_only_an_integer(adm, data_dir):
+    path, lines = _user_plan(adm, data_dir)
+    h = _header_index(lines, "target", 0)
+    lines.insert(h + 1, "baseline_year = 2025.0")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    _fails_everywhere(
+        adm, data_dir, f"targets.toml:{h + 2}: target[digital-economy-share].baseline_year: must be an integer"
+    )
+
+
+def test_an_integer_where_a_number_belongs_is_a_number(adm, data_dir):
+    path, lines = _user_plan(adm, data_dir)
+    i = _key_index(lines, _header_index(lines, "target", 0), "value")
+    lines[i] = "value = 30"
+    t = _key_index(lines, lines.index("[plan.thresholds]"), "limited_progress")
+    lines[t] = "limited_progress = 0"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    adm.ok("check")
+    doc = adm.ok("targets", "--format", "json").json
+    assert doc["targets"][0]["value"] == 30
+
+
 def test_bad_value_in_plan_meta(adm, data_dir):
     path, lines = _user_plan(adm, data_dir)
     i = _key_index(lines, lines.index("[plan]"), "min_coverage")

@@ -202,6 +202,42 @@ def test_worldbank_first_recorded_page_with_a_null(server):
     assert 2020 not in years and 2019 in years  # 2020 is null in the recorded answer: skipped
 
 
+#: the API's answer, verbatim, for a selection with no figures at all (HTTP 200)
+WB_NO_FIGURES = '[{"page":0,"pages":0,"per_page":0,"total":0,"sourceid":null,"lastupdated":null},null]'
+
+
+def test_worldbank_a_series_without_figures_is_no_figures(server):
+    serve_pages(server, {"NY.GDP.MKTP.CD": wb_pages(gdp_items(), per_page=10),
+                         "SL.GDP.PCAP.EM.KD": [json.loads(WB_NO_FIGURES)]})
+    progress = []
+    got = worldbank.fetch(IND, ["gdp", "labour-productivity"], ["VNM", "LAO"], 2019, 2025, base_url=server.url,
+                          progress=lambda *a: progress.append(a), sleep=NO_SLEEP)
+    assert sorted({f["indicator"] for _, f in got.rows}) == ["gdp"] and len(got.rows) == 3
+    asked = [(p.rsplit("/", 1)[-1], q["page"][0]) for p, q in server.log]
+    assert sorted(asked) == [("NY.GDP.MKTP.CD", "1"), ("SL.GDP.PCAP.EM.KD", "1")]  # one request, no page 0
+    assert progress == [("NY.GDP.MKTP.CD", 1, 1)]
+
+
+@pytest.mark.parametrize("header, data, says", [
+    ({"page": 0, "pages": 1, "total": 0}, None, "asked for page 1, got page 0"),  # page 0 of something
+    ({"page": 0, "pages": 0, "total": 3}, None, "asked for page 1, got page 0"),  # figures it does not send
+    ({"page": 0, "pages": 0, "total": 0}, [TEMPLATE], "asked for page 1, got page 0"),  # none, yet data
+    ({"page": "zero", "pages": 0, "total": 0}, None, "header 'page' is not a number: 'zero'"),
+])
+def test_worldbank_other_inconsistent_paging_still_fails(server, header, data, says):
+    serve_pages(server, {"NY.GDP.MKTP.CD": [[dict(header, per_page=0, sourceid=None, lastupdated=None), data]]})
+    with pytest.raises(AdmError, match=says):
+        worldbank.fetch(IND, ["gdp"], ["VNM"], 2019, 2025, base_url=server.url, sleep=NO_SLEEP)
+
+
+def test_worldbank_no_figures_after_page_one_fails(server):
+    pages = wb_pages(gdp_items(), per_page=2)
+    pages[1] = json.loads(WB_NO_FIGURES)  # page 1 promised 3 pages
+    serve_pages(server, {"NY.GDP.MKTP.CD": pages})
+    with pytest.raises(AdmError, match="asked for page 2, got page 0"):
+        worldbank.fetch(IND, ["gdp"], ["VNM", "LAO"], 2019, 2025, base_url=server.url, per_page=2, sleep=NO_SLEEP)
+
+
 def test_worldbank_http_200_error_body(server):
     server.handler = lambda p, q: (200, (FIXTURES / "worldbank-api-v2-error.json").read_bytes(), 0)
     with pytest.raises(AdmError) as e:

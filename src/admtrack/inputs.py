@@ -166,7 +166,7 @@ def _sniff_json(text: str) -> str:
     """JSON when the text parses whole as one document (an array, or admtrack's export document);
     otherwise JSON Lines (one object a line)."""
     try:
-        doc = json.loads(text, parse_constant=_reject_constant)
+        doc = json.loads(text, parse_constant=_not_finite)
     except (ValueError, RecursionError):
         return "jsonl"
     is_export = isinstance(doc, dict) and "observations" in doc
@@ -384,41 +384,93 @@ def _object_row(label: str, obj: Any, problems: Problems) -> dict[str, Any] | No
     return {k: v for k, v in obj.items() if k in KEPT}
 
 
-def _reject_constant(token: str):
-    raise ValueError(f"{token} is not a finite number")
+class Flaw(NamedTuple):
+    """What the JSON reader keeps in place of a constant or an object it refuses (NaN, Infinity; a key
+    twice), so that the row holding it is reported with its item or line beside the other bad rows."""
+
+    key: str | None  # the key given twice; None for a constant (the row's key says where it sits)
+    reason: str
 
 
-class DuplicateKey(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(f"key {key!r} appears twice in one object")
-        self.key = key
+def _not_finite(token: str) -> Flaw:
+    return Flaw(None, f"{token} is not a finite number")
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """JSON objects with a key twice are refused (json would silently keep the last one)."""
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise DuplicateKey(key)
-        out[key] = value
-    return out
+class _JsonReader:
+    """``json.loads`` that puts a ``Flaw`` where it meets NaN, Infinity or an object with a key twice
+    (json would read the constants as floats and keep the last of the keys), and says whether it met one."""
+
+    flawed = False
+
+    def loads(self, text: str) -> Any:
+        self.flawed = False
+        return json.loads(text, parse_constant=self._constant, object_pairs_hook=self._unique_keys)
+
+    def _constant(self, token: str) -> Flaw:
+        self.flawed = True
+        return _not_finite(token)
+
+    def _unique_keys(self, pairs: list[tuple[str, Any]]) -> dict[str, Any] | Flaw:
+        out = dict(pairs)
+        if len(out) == len(pairs):
+            return out
+        self.flawed = True
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                return Flaw(key, f"key {key!r} appears twice in one object")
+            seen.add(key)
+        raise AssertionError("unreachable: a key was given twice")
 
 
-def _loads(text: str) -> Any:
-    return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+def _first_flaw(value: Any) -> Flaw | None:
+    """The first ``Flaw`` in a JSON value, however deep (without recursion: JSON nests deeper than Python)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, Flaw):
+            return v
+        if isinstance(v, list):
+            stack.extend(reversed(v))
+        elif isinstance(v, dict):
+            stack.extend(reversed(list(v.values())))
+    return None
+
+
+def _flawed_row(label: str, obj: Any, problems: Problems) -> bool:
+    """Whether the JSON row ``obj`` holds a ``Flaw``; the first one is added to ``problems``, under the key
+    that holds it."""
+    if isinstance(obj, Flaw):
+        problems.add(label, obj.key or "row", obj.reason)
+        return True
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            flaw = _first_flaw(value)
+            if flaw is not None:
+                problems.add(label, key, flaw.reason)
+                return True
+    return False
 
 
 def _parse_json(name: str, text: str) -> tuple[Iterable[Row], Problems]:
+    reader = _JsonReader()
     try:
-        doc = _loads(text)
+        doc = reader.loads(text)
     except json.JSONDecodeError as exc:
         raise AdmError(f"{name}:{exc.lineno}: not valid JSON: {exc.msg}") from None
-    except DuplicateKey as exc:
-        raise AdmError(f"{name}: {exc.key}: {exc}") from None
     except (ValueError, RecursionError) as exc:
         raise AdmError(f"{name}: not valid JSON: {exc}") from None
+    flawed = reader.flawed
     if isinstance(doc, dict) and isinstance(doc.get("observations"), list):
-        doc = doc["observations"]  # admtrack's own export document
+        # admtrack's own export document: its rows are the observations; a flaw beside them refuses it
+        if flawed:
+            for key, value in doc.items():
+                flaw = None if key == "observations" else _first_flaw(value)
+                if flaw is not None:
+                    raise AdmError(f"{name}: {key}: {flaw.reason}")
+        doc = doc["observations"]
+    if isinstance(doc, Flaw):
+        raise AdmError(f"{name}: {doc.key}: {doc.reason}" if doc.key else f"{name}: not valid JSON: {doc.reason}")
     if not isinstance(doc, list):
         raise AdmError(f"{name}: a JSON input must be an array of objects")
     problems = Problems()
@@ -429,7 +481,10 @@ def _parse_json(name: str, text: str) -> tuple[Iterable[Row], Problems]:
         i = 0
         while doc:
             i += 1
-            fields = _object_row(f"item {i}", pop(), problems)
+            obj = pop()
+            if flawed and _flawed_row(f"item {i}", obj, problems):
+                continue
+            fields = _object_row(f"item {i}", obj, problems)
             if fields is not None:
                 yield f"item {i}", fields
 
@@ -438,6 +493,7 @@ def _parse_json(name: str, text: str) -> tuple[Iterable[Row], Problems]:
 
 def _parse_jsonl(text: str) -> tuple[Iterator[Row], Problems]:
     problems = Problems()
+    reader = _JsonReader()
 
     def rows() -> Iterator[Row]:
         for n, line in enumerate(_lines(text), start=1):
@@ -445,15 +501,16 @@ def _parse_jsonl(text: str) -> tuple[Iterator[Row], Problems]:
                 continue
             label = f"line {n}"
             try:
-                obj = _loads(line)
+                obj = reader.loads(line)
             except json.JSONDecodeError as exc:
                 problems.add(label, "row", f"not valid JSON: {exc.msg}")
                 continue
-            except DuplicateKey as exc:
-                problems.add(label, exc.key, str(exc))
-                continue
             except (ValueError, RecursionError) as exc:
                 problems.add(label, "row", f"not valid JSON: {exc}")
+                continue
+            flaw = _first_flaw(obj) if reader.flawed else None
+            if flaw is not None:  # as JSON Lines have always named it: the key given twice, or the line's JSON
+                problems.add(label, flaw.key or "row", flaw.reason if flaw.key else f"not valid JSON: {flaw.reason}")
                 continue
             fields = _object_row(label, obj, problems)
             if fields is not None:

@@ -3,12 +3,13 @@ hand-edited plan with its line, key and reason (SPEC §2.1). Imported only when 
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from admtrack.errors import Problem, toml_error_line
 from admtrack.model import REGION
@@ -26,14 +27,49 @@ def _kebab(v: str) -> str:
 KebabId = Annotated[str, AfterValidator(_kebab)]
 
 
+def _toml_kind(v: object) -> str:
+    """What a TOML value is, as a reader of the file would name it: 'a boolean (true)'."""
+    if isinstance(v, bool):
+        return f"a boolean ({str(v).lower()})"
+    if isinstance(v, str):
+        return f"a string ({json.dumps(v, ensure_ascii=False)})"
+    if isinstance(v, float):
+        return f"a float ({v!r})"
+    if isinstance(v, int):
+        return f"an integer ({v})"
+    if isinstance(v, list):
+        return "an array"
+    if isinstance(v, dict):
+        return "a table"
+    return f"a {type(v).__name__}"  # a date or time
+
+
+# TOML values are typed: `true`, `"30"` or `2025.0` where a number or a year belongs is a mistake in the
+# file, which Pydantic's lax mode would quietly turn into 1.0, 30.0 or 2025.
+def _number(v: object) -> object:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise ValueError(f"must be a number, not {_toml_kind(v)}")
+    return v
+
+
+def _integer(v: object) -> object:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise ValueError(f"must be an integer, not {_toml_kind(v)}")
+    return v
+
+
+Number = Annotated[float, BeforeValidator(_number)]
+Integer = Annotated[int, BeforeValidator(_integer)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False, allow_inf_nan=False)
 
 
 class ThresholdsModel(_Strict):
-    on_track: float = 0.95
-    acceleration_needed: float = 0.60
-    limited_progress: float = 0.0
+    on_track: Number = 0.95
+    acceleration_needed: Number = 0.60
+    limited_progress: Number = 0.0
 
     @model_validator(mode="after")
     def _ordered(self) -> ThresholdsModel:
@@ -46,10 +82,10 @@ class PlanMeta(_Strict):
     id: str
     name: str
     adopted: str | None = None
-    baseline_year: int = Field(ge=1900, le=2200)
-    target_year: int = Field(ge=1900, le=2200)
+    baseline_year: Integer = Field(ge=1900, le=2200)
+    target_year: Integer = Field(ge=1900, le=2200)
     source: str | None = None
-    min_coverage: float = Field(default=0.5, ge=0, le=1)
+    min_coverage: Number = Field(default=0.5, ge=0, le=1)
     thresholds: ThresholdsModel = ThresholdsModel()
 
     @model_validator(mode="after")
@@ -70,7 +106,7 @@ class StateModel(_Strict):
 class Derive(_Strict):
     op: Literal["product", "ratio"]
     of: tuple[str, str]
-    scale: float = 1.0
+    scale: Number = 1.0
 
 
 def _scale(v: float | None) -> float | None:
@@ -106,14 +142,14 @@ class IndicatorModel(_Strict):
     id: KebabId
     name: str = Field(min_length=1)
     unit: Literal["percent", "usd-bn", "usd", "persons", "index"]
-    min: float | None = None
-    max: float | None = None
+    min: Number | None = None
+    max: Number | None = None
     derive: Derive | None = None
     description: str | None = None
     proxy: NonEmpty | None = None
     worldbank: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.]+$")] | None = None
     ilostat: IlostatMap | None = None
-    scale: Annotated[float | None, AfterValidator(_scale)] = None
+    scale: Annotated[Number | None, AfterValidator(_scale)] = None
 
     @model_validator(mode="after")
     def _bounds(self) -> IndicatorModel:
@@ -131,15 +167,15 @@ class TargetModel(_Strict):
     title: str = Field(min_length=1)
     indicator: str
     kind: Literal["level", "relative"]
-    value: float | None = None
-    change: float | None = None
+    value: Number | None = None
+    change: Number | None = None
     direction: Literal["increase", "decrease"]
     aggregate: Literal["sum", "mean", "weighted_mean"]
     weight: str | None = None
     source: str | None = None
     description: str | None = None
-    baseline_year: int | None = Field(default=None, ge=1900, le=2200)
-    target_year: int | None = Field(default=None, ge=1900, le=2200)
+    baseline_year: Integer | None = Field(default=None, ge=1900, le=2200)
+    target_year: Integer | None = Field(default=None, ge=1900, le=2200)
 
     @model_validator(mode="after")
     def _shape(self) -> TargetModel:

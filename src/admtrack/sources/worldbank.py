@@ -3,7 +3,8 @@
 ``{base}/country/{ISO3;ISO3;…}/indicator/{CODE}?format=json&date=FROM:TO&per_page=N&page=K``, every page.
 A page is ``[header, data]``: header ``{page, pages, per_page, total, sourceid, sourcename, lastupdated}``
 (numbers sometimes as strings), data a list of ``{indicator:{id,value}, country:{id,value},
-countryiso3code, date, value, unit, obs_status, decimal}`` (or null when there is nothing). An API error
+countryiso3code, date, value, unit, obs_status, decimal}`` (or null when there is nothing; a selection
+without a single figure is page 0 of 0, total 0, with null data). An API error
 arrives with HTTP 200 as ``[{"message": [{"id", "key", "value"}]}]``.
 """
 
@@ -79,6 +80,8 @@ def fetch(indicators: Mapping[str, Any], wanted: Iterable[str] | None, states: S
                 params = {"format": "json", "date": f"{from_year}:{to_year}", "per_page": per_page, "page": page}
                 resp = _http.get(client, url, params, agency=AGENCY, retries=retries, backoff=backoff, sleep=sleep)
                 header, data = _page(resp, code, page)
+                if page == 1 and _no_figures(header, data, code):
+                    break
                 pages = _int(header.get("pages"), "pages", code, page) if header.get("pages") is not None else 1
                 got = _int(header.get("page", page), "page", code, page)
                 if got != page:
@@ -135,6 +138,12 @@ def _page(resp, code: str, page: int) -> tuple[dict, list]:
     if not isinstance(data, list):
         raise AdmError(f"{AGENCY}: {code} page {page}: the data part is not a list")
     return doc[0], data
+
+
+def _no_figures(header: dict, data: list, code: str) -> bool:
+    """The API's answer for a selection without a single figure, with HTTP 200: page 0 of 0, nothing in
+    all, no data — ``[{"page": 0, "pages": 0, "per_page": 0, "total": 0, "sourceid": null, …}, null]``."""
+    return not data and all(_int(header.get(key, 0), key, code, 1) == 0 for key in ("page", "pages", "total"))
 
 
 def _message(doc: Any) -> str | None:
