@@ -360,3 +360,9 @@ def test_init_writes_an_editable_copy_and_never_clobbers(adm, data_dir, tmp_path
     assert (env_dir / "targets.toml").read_text(encoding="utf-8") == bundled_text()
     # the copy is a valid plan
     assert not isinstance(check_plan_file(other / "targets.toml"), list)
+
+
+def test_a_plan_with_a_byte_order_mark_says_so(adm, data_dir):
+    write_file(data_dir / "targets.toml", b"\xef\xbb\xbf" + bundled_text().encode("utf-8"))
+    for cmd in (["status"], ["check"]):
+        assert_clean_error(adm(*cmd), 1, contains=("targets.toml:1:", "byte-order mark"))

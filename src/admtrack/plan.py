@@ -276,6 +276,9 @@ def check_plan_file(path: Path) -> Plan | list[Problem]:
 
 
 def _validate(raw: bytes, path: Path) -> Plan | list[Problem]:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return [Problem(str(path), 1, "file", "starts with a byte-order mark (BOM), which TOML does not allow: "
+                                              "save it as UTF-8 without a BOM")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
