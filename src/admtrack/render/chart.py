@@ -37,21 +37,21 @@ def terminal(c, *, width: int = 80, height: int | None = None, colour: bool = Fa
     plt.theme("pro" if colour else "clear")
     years = _years(c)
     if c.required:
-        plt.plot(*_xy(c.required), marker=".", color="gray", label="required path")
+        plt.plot(*_xy(c.drawn(c.required)), marker=".", color="gray", label="required path")
     if c.goal is not None:
-        plt.scatter([c.target_year], [c.goal], marker="★", color="black",
+        plt.scatter([c.target_year], [c.drawn_value(c.goal)], marker="★", color="black",
                     label=f"goal {fmt_value(c.goal, c.unit)} in {c.target_year}")
     if c.plan_goal is not None:
-        plt.scatter([c.target_year], [c.plan_goal], marker="☆", color="black",
+        plt.scatter([c.target_year], [c.drawn_value(c.plan_goal)], marker="☆", color="black",
                     label=f"whole-bloc goal {fmt_value(c.plan_goal, c.unit)}")
     for i, line in enumerate(c.lines):
         marker = "●" if line.region else TERMINAL_MARKERS[(i - 1) % len(TERMINAL_MARKERS)]
         colour_name = "blue" if line.region else ("red", "green", "orange", "magenta", "cyan")[(i - 1) % 5]
         if line.projection:
-            plt.plot(*_xy(line.projection), marker="·", color=colour_name,
+            plt.plot(*_xy(c.drawn(line.projection)), marker="·", color=colour_name,
                      label="projection (ASEAN)" if line.region else None)
         if line.points:
-            xs, ys = _xy(line.points)
+            xs, ys = _xy(c.drawn(line.points))
             if len(xs) == 1:
                 plt.scatter(xs, ys, marker=marker, color=colour_name, label=line.label)
             else:
@@ -61,7 +61,7 @@ def terminal(c, *, width: int = 80, height: int | None = None, colour: bool = Fa
     status = f"{SYMBOL_CHAR.get(c.status, '')} {LABEL.get(c.status, c.status)}"
     plt.title(f"{c.title} — ASEAN: {status}")
     plt.xlabel("year")
-    plt.ylabel(c.unit_label)
+    plt.ylabel(c.axis_unit)
     text = plt.build()
     if not colour:
         text = plt.uncolorize(text)
@@ -118,7 +118,7 @@ def _styled(draw):
 def figure(c, *, width: float = 8.0, height: float = 4.4, states: bool = True):
     """One chart: the region (and, if ``states``, the states of ``c``), required path, projection, goal."""
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
     ax = fig.add_subplot()
@@ -127,20 +127,20 @@ def figure(c, *, width: float = 8.0, height: float = 4.4, states: bool = True):
         ax.annotate(f"baseline {c.baseline_year}", (c.baseline_year, 1), xycoords=("data", "axes fraction"),
                     xytext=(3, -2), textcoords="offset points", va="top", fontsize=8, color="#555555")
     if c.required:
-        ax.plot(*_xy(c.required), color=BLACK, lw=1.2, ls="--", label="required path to the goal")
+        ax.plot(*_xy(c.drawn(c.required)), color=BLACK, lw=1.2, ls="--", label="required path to the goal")
     if c.goal is not None:
-        ax.plot([c.target_year], [c.goal], ls="none", marker="*", ms=15, color=BLACK,
+        ax.plot([c.target_year], [c.drawn_value(c.goal)], ls="none", marker="*", ms=15, color=BLACK,
                 label=f"goal: {fmt_value(c.goal, c.unit)} by {c.target_year}")
     if c.plan_goal is not None:
-        ax.plot([c.target_year], [c.plan_goal], ls="none", marker="*", ms=15, mfc="white", mec=BLACK,
-                label=f"whole-bloc goal: {fmt_value(c.plan_goal, c.unit)}")
+        ax.plot([c.target_year], [c.drawn_value(c.plan_goal)], ls="none", marker="*", ms=15, mfc="white",
+                mec=BLACK, label=f"whole-bloc goal: {fmt_value(c.plan_goal, c.unit)}")
     for i, line in enumerate(c.lines if states else c.lines[:1]):
-        _draw_line(ax, line, i)
+        _draw_line(ax, c, line, i)
     ax.set_title(c.title)
     ax.set_xlabel("year")
-    ax.set_ylabel(f"{c.indicator_name} ({c.unit_label})" if len(c.indicator_name) < 40 else c.unit_label)
+    ax.set_ylabel(f"{c.indicator_name} ({c.axis_unit})" if len(c.indicator_name) < 40 else c.axis_unit)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt_value(v, c.unit)))
+    ax.yaxis.set_major_formatter(_value_ticks(c))
     ax.grid(axis="y", color="#E5E5E5", lw=0.8)
     ax.set_axisbelow(True)
     if not any(line.points for line in c.lines):
@@ -149,7 +149,17 @@ def figure(c, *, width: float = 8.0, height: float = 4.4, states: bool = True):
     return fig
 
 
-def _draw_line(ax, line, i: int) -> None:
+def _value_ticks(c):
+    """Value-axis labels in the target's unit; plain numbers when drawn in a power of ten (the axis
+    names it)."""
+    from matplotlib.ticker import FuncFormatter
+
+    if c.exponent:
+        return FuncFormatter(lambda v, _pos: f"{v:g}")
+    return FuncFormatter(lambda v, _pos: fmt_value(v, c.unit))
+
+
+def _draw_line(ax, c, line, i: int) -> None:
     if line.region:
         colour, marker, lw, ms = REGION_COLOUR, "o", 2.6, 6
     else:
@@ -157,9 +167,9 @@ def _draw_line(ax, line, i: int) -> None:
         marker, lw, ms = STATE_MARKERS[(i - 1) % len(STATE_MARKERS)], 1.6, 5
     label = "ASEAN (region)" if line.region else f"{line.label} · {line.name}"
     if line.points:
-        ax.plot(*_xy(line.points), color=colour, lw=lw, marker=marker, ms=ms, label=label)
+        ax.plot(*_xy(c.drawn(line.points)), color=colour, lw=lw, marker=marker, ms=ms, label=label)
     if line.projection:
-        ax.plot(*_xy(line.projection), color=colour, lw=lw * 0.8, ls=":",
+        ax.plot(*_xy(c.drawn(line.projection)), color=colour, lw=lw * 0.8, ls=":",
                 label="projection at the observed pace" if line.region else None)
 
 
@@ -169,7 +179,7 @@ def small_multiples(c, *, columns: int = 4, panel: tuple[float, float] = (2.2, 1
     reference where the states share one goal and scale. States without figures get no panel (the
     caption names them). None when no state has figures."""
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from matplotlib.ticker import MaxNLocator
 
     states = [line for line in c.states if line.points]
     if not states:
@@ -187,13 +197,13 @@ def small_multiples(c, *, columns: int = 4, panel: tuple[float, float] = (2.2, 1
             ax.xaxis.set_tick_params(labelbottom=True)
         line = states[k]
         if c.same_scale and c.region.points:
-            ax.plot(*_xy(c.region.points), color=GREY, lw=1.2)
+            ax.plot(*_xy(c.drawn(c.region.points)), color=GREY, lw=1.2)
         if line.points:
-            ax.plot(*_xy(line.points), color=REGION_COLOUR, lw=1.8, marker="o", ms=3.5)
+            ax.plot(*_xy(c.drawn(line.points)), color=REGION_COLOUR, lw=1.8, marker="o", ms=3.5)
         if line.projection:
-            ax.plot(*_xy(line.projection), color=REGION_COLOUR, lw=1.4, ls=":")
+            ax.plot(*_xy(c.drawn(line.projection)), color=REGION_COLOUR, lw=1.4, ls=":")
         if line.goal is not None:
-            ax.plot([c.target_year], [line.goal], ls="none", marker="*", ms=9, color=BLACK)
+            ax.plot([c.target_year], [c.drawn_value(line.goal)], ls="none", marker="*", ms=9, color=BLACK)
         if not line.points:
             ax.text(0.5, 0.5, "no figures", transform=ax.transAxes, ha="center", va="center", fontsize=8,
                     color="#555555")
@@ -202,11 +212,13 @@ def small_multiples(c, *, columns: int = 4, panel: tuple[float, float] = (2.2, 1
         ax.tick_params(labelsize=7)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=3))
         ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt_value(v, c.unit)))
+        ax.yaxis.set_major_formatter(_value_ticks(c))
         ax.grid(axis="y", color="#EEEEEE", lw=0.6)
         if years:
             ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
     key = f"blue: the state · dotted: projection · ★ its goal by {c.target_year}"
+    if c.exponent:
+        key += f" · values in {c.axis_unit}"
     if c.same_scale:
         key += " · grey: ASEAN"
     fig.suptitle(key, fontsize=8, color="#444444", x=0.01, ha="left", fontweight="normal")

@@ -206,7 +206,7 @@ def bar(progress: float | None, width: int = 5) -> Cell:
     shown = min(max(progress, 0.0), 1.0)
     full = int(round(shown * width))
     return (("█" * full, "cyan"), ("░" * (width - full), "dim"),
-            (f" {progress * 100:.0f}%", "red" if progress < 0 else ""))
+            (" " + fmt.pct(progress), "red" if progress < 0 else ""))
 
 
 def _point(p, field: str):
@@ -350,10 +350,10 @@ def matrix_rows(result) -> list[MatrixRow]:
 
 def compact_value(v: float, unit: str) -> str:
     if unit == "usd-bn":
-        return f"{v:,.0f}"
+        return fmt.number(v, ",.0f")
     if unit in ("usd", "persons"):
         return fmt.si(v)
-    return f"{v:.1f}"
+    return fmt.number(v, ".1f")
 
 
 def _matrix_value(r, i: int) -> float | None:

@@ -9,6 +9,7 @@ terminal (Rich's own detection); no colour when NO_COLOR is set and non-empty or
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -268,7 +269,10 @@ def sparkline(values: list[float]) -> str:
     lo, hi = min(values), max(values)
     if hi == lo:
         return SPARK[3] * len(values)
-    return "".join(SPARK[min(len(SPARK) - 1, int((v - lo) / (hi - lo) * (len(SPARK) - 1) + 0.5))] for v in values)
+    half = 0.5 if math.isinf(hi - lo) else 1.0  # near ±1.8e308 hi − lo overflows; halves do not
+    span = hi * half - lo * half
+    return "".join(SPARK[min(len(SPARK) - 1, int((v * half - lo * half) / span * (len(SPARK) - 1) + 0.5))]
+                   for v in values)
 
 
 def history(h, entries: list[spec.HistoryEntry], notes: list[str]) -> None:
