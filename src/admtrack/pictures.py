@@ -63,6 +63,7 @@ class ChartData:
     same_scale: bool  # member states share one goal and scale (small multiples share the y axis)
     alt: str  # the text alternative: what the chart says, in one paragraph
     exponent: int = 0  # values are drawn in units of 10**exponent (see ``drawing_exponent``)
+    proxy: str | None = None  # the text of the proxy indicator that measures the target (SPEC §8)
 
     def drawn(self, points: XY) -> XY:
         """``points`` with their values in the units the chart is drawn in (10**exponent)."""
@@ -296,6 +297,7 @@ def _chart(ctx, series, result, t: dict, tr, *, every_state: bool) -> ChartData:
         same_scale=tgt.kind == "level" and tgt.aggregate in ("mean", "weighted_mean"),
         alt=alt,
         exponent=drawing_exponent(values),
+        proxy=t.get("proxy"),
     )
 
 
@@ -335,6 +337,8 @@ def _sources(series, result) -> tuple[str, ...]:
 
 
 def _caveats(ctx, series, doc: dict, result) -> tuple[Caveat, ...]:
+    from admtrack.render.fmt import proxy_note
+
     plan = ctx.plan
     out: list[Caveat] = []
     seen: set[str] = set()
@@ -348,7 +352,7 @@ def _caveats(ctx, series, doc: dict, result) -> tuple[Caveat, ...]:
         ind = plan.indicators.get(t["indicator"])
         proxy = t.get("proxy") or (ind.proxy if ind is not None else None)
         if proxy:
-            add("proxy", f"{t['id']}: measured by a proxy — {proxy}")
+            add("proxy", proxy_note(t["id"], t["indicator"], proxy))
         if ind is not None and ind.description:
             add("definition", f"{t['indicator']}: {ind.description}")
         region = t["region"]

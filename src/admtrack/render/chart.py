@@ -14,7 +14,7 @@ import re
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from admtrack.render.fmt import LABEL, SYMBOL_CHAR, fmt_value
+from admtrack.render.fmt import LABEL, SYMBOL_CHAR, fmt_value, proxy_marked, proxy_note
 
 # Okabe & Ito (2008), "Color Universal Design"
 BLUE, ORANGE, SKY, GREEN, YELLOW, VERMILLION, PURPLE, BLACK = (
@@ -59,13 +59,18 @@ def terminal(c, *, width: int = 80, height: int | None = None, colour: bool = Fa
     if years:
         plt.xticks(years, [str(y) if width >= 100 or len(years) <= 8 else f"'{y % 100:02d}" for y in years])
     status = f"{SYMBOL_CHAR.get(c.status, '')} {LABEL.get(c.status, c.status)}"
-    plt.title(f"{c.title} — ASEAN: {status}")
+    plt.title(f"{proxy_marked(c.title, c.proxy)} — ASEAN: {status}")
     plt.xlabel("year")
     plt.ylabel(c.axis_unit)
     text = plt.build()
     if not colour:
         text = plt.uncolorize(text)
-    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+    lines = [line.rstrip() for line in text.splitlines()]
+    if c.proxy:
+        import textwrap
+
+        lines += textwrap.wrap(proxy_note(c.target_id, c.indicator, c.proxy), width)
+    return "\n".join(lines) + "\n"
 
 
 def _xy(points) -> tuple[list[int], list[float]]:
@@ -115,13 +120,23 @@ def _styled(draw):
 
 
 @_styled
-def figure(c, *, width: float = 8.0, height: float = 4.4, states: bool = True):
-    """One chart: the region (and, if ``states``, the states of ``c``), required path, projection, goal."""
-    from matplotlib.figure import Figure
+def figure(c, *, width: float = 8.0, height: float = 4.4, states: bool = True, notes: bool = True):
+    """One chart: the region (and, if ``states``, the states of ``c``), required path, projection, goal.
+    ``notes``: the proxy's text below the chart (a report prints it once, elsewhere)."""
+    import textwrap
+
+    from matplotlib.figure import Figure, SubFigure
     from matplotlib.ticker import MaxNLocator
 
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    ax = fig.add_subplot()
+    note = textwrap.wrap(proxy_note(c.target_id, c.indicator, c.proxy), int(width * 14)) if notes and c.proxy else []
+    below = len(note) * 0.14 + 0.1 if note else 0.0  # inches, for the note's lines
+    fig = Figure(figsize=(width, height + below), dpi=100, layout="constrained")
+    panel: Figure | SubFigure = fig
+    if note:  # a band of its own below the chart and its legend
+        rows = fig.add_gridspec(2, 1, height_ratios=(height, below))
+        panel, foot = fig.add_subfigure(rows[0]), fig.add_subfigure(rows[1])
+        foot.text(0.01, 1, "\n".join(note), ha="left", va="top", fontsize=7.5, color="#444444")
+    ax = panel.add_subplot()
     if c.baseline is not None:
         ax.axvline(c.baseline_year, color=GREY, lw=0.8, ls=(0, (1, 3)), zorder=0)
         ax.annotate(f"baseline {c.baseline_year}", (c.baseline_year, 1), xycoords=("data", "axes fraction"),
@@ -136,7 +151,7 @@ def figure(c, *, width: float = 8.0, height: float = 4.4, states: bool = True):
                 mec=BLACK, label=f"whole-bloc goal: {fmt_value(c.plan_goal, c.unit)}")
     for i, line in enumerate(c.lines if states else c.lines[:1]):
         _draw_line(ax, c, line, i)
-    ax.set_title(c.title)
+    ax.set_title(proxy_marked(c.title, c.proxy))
     ax.set_xlabel("year")
     ax.set_ylabel(f"{c.indicator_name} ({c.axis_unit})" if len(c.indicator_name) < 40 else c.axis_unit)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -145,7 +160,7 @@ def figure(c, *, width: float = 8.0, height: float = 4.4, states: bool = True):
     ax.set_axisbelow(True)
     if not any(line.points for line in c.lines):
         ax.text(0.5, 0.5, "no figures yet", transform=ax.transAxes, ha="center", va="center", color="#555555")
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=8.5)
+    panel.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=8.5)
     return fig
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from admtrack.model import REGION
 from admtrack.render import machine
-from admtrack.render.fmt import LABEL, fmt_value, pct, rate
+from admtrack.render.fmt import LABEL, fmt_value, pct, proxy_marked, proxy_note, rate
 
 #: CSV/TSV of the region: one row per (year, contributor); of a state: one row per point
 REGION_COLUMNS = [
@@ -155,10 +155,19 @@ def story(doc: dict[str, Any]) -> list[str]:
     return out
 
 
+def _proxy_notes(doc: dict[str, Any]) -> list[str]:
+    """SPEC §8: a target measured by a proxy is marked in the title, and the proxy's text printed once."""
+    target = _obj(doc, "target")
+    if not target.get("proxy"):
+        return []
+    return [proxy_note(_text(target.get("id")), _text(target.get("indicator")), target["proxy"])]
+
+
 def _title(doc: dict[str, Any]) -> str:
     vintage = f", as recorded {doc['as_recorded']}" if doc.get("as_recorded") else ""
-    return (f"{_text(_obj(doc, 'target').get('id'))} — {_text(doc.get('state'))}, as of {_text(doc.get('as_of'))}"
-            f"{vintage}, {_text(doc.get('method'))} method")
+    target = _obj(doc, "target")
+    return (f"{proxy_marked(_text(target.get('id')), target.get('proxy'))} — {_text(doc.get('state'))}, "
+            f"as of {_text(doc.get('as_of'))}{vintage}, {_text(doc.get('method'))} method")
 
 
 def _latest_used(doc: dict[str, Any]) -> dict[str, Any] | None:
@@ -280,6 +289,7 @@ def _table(doc: dict[str, Any], lines: list[str]) -> None:
     items.append(None)
     for line in lines:
         items.append(line)
+    items += [Text(note, style="dim") for note in _proxy_notes(doc)]
     show(console(), *items)
 
 
@@ -316,7 +326,8 @@ def _markdown(doc: dict[str, Any], lines: list[str]) -> list[str]:
         for p in _items(doc, "points"):
             out.append(f"| {_text(p.get('year'))} | {fmt_value(p.get('value'), unit)} | {_text(p.get('layer'))} | "
                        f"{md_cell(p.get('source'))} |")
-    return [*out, "", *lines]
+    notes = [machine.md_text(note) for note in _proxy_notes(doc)]
+    return [*out, "", *lines, *(["", *notes] if notes else [])]
 
 
 def md_cell(text: str | None) -> str:

@@ -46,6 +46,16 @@ OBS_LABEL = {"B": "break in series", "E": "estimated", "F": "forecast", "I": "im
              "U": "low reliability"}
 #: marks a target measured by a proxy indicator (SPEC §8)
 PROXY_MARK = "†"
+
+
+def proxy_marked(text: str, proxy: str | None) -> str:
+    """``text`` (a target's id, title or number) with ``†`` after it when a proxy measures the target."""
+    return text + PROXY_MARK if proxy else text
+
+
+def proxy_note(target_id: str, indicator: str, proxy: str) -> str:
+    """The footnote that explains the mark, printed once by every report that shows the target (SPEC §8)."""
+    return f"{PROXY_MARK} {target_id} is measured by the proxy {indicator}: {proxy}"
 #: the unit in a column head
 UNIT_SHORT = {"percent": "%", "usd-bn": "$bn", "usd": "$", "persons": "persons", "index": "index"}
 

@@ -22,7 +22,18 @@ from rich.table import Table
 from rich.text import Text
 
 from admtrack.render import columns as spec
-from admtrack.render.fmt import LABEL, OBS_LABEL, OBS_MARK, PROXY_MARK, REASON_WORD, STATUS_STYLE, SYMBOL_CHAR, fmt_pair
+from admtrack.render.fmt import (
+    LABEL,
+    OBS_LABEL,
+    OBS_MARK,
+    PROXY_MARK,
+    REASON_WORD,
+    STATUS_STYLE,
+    SYMBOL_CHAR,
+    fmt_pair,
+    proxy_marked,
+    proxy_note,
+)
 
 SPARK = "▁▂▃▄▅▆▇█"
 GAP = "  "  # between the units of a legend
@@ -147,14 +158,13 @@ def obs_units(points) -> list[spec.Cell]:
 
 
 def target_key(result) -> list[spec.Cell]:
-    return [f"T{i}{PROXY_MARK if spec.proxy_of(tr) else ''} {tr.target.id}"
+    return [f"{proxy_marked(f'T{i}', spec.proxy_of(tr))} {tr.target.id}"
             for i, tr in enumerate(result.targets, start=1)]
 
 
 def proxy_notes(result) -> list[Text]:
-    return [Text(f"{PROXY_MARK} {tr.target.id} is measured by a proxy, {tr.target.indicator}: "
-                 f"{spec.proxy_of(tr)}", style="dim")
-            for tr in result.targets if spec.proxy_of(tr)]
+    return [Text(proxy_note(tr.target.id, tr.target.indicator, proxy), style="dim")
+            for tr in result.targets if (proxy := spec.proxy_of(tr))]
 
 
 def _when(result) -> str:
