@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
 from conftest import assert_clean_error
 
 ANSI = re.compile(r"\x1b\[")
@@ -144,3 +145,20 @@ def test_chart_values_too_large_or_too_small_to_draw(adm):
     adm.ok("record", "VNM", "public-services-ai-share", "2025", "3e-320", "--source", "s", no_reference=True)
     r = adm.ok("chart", "public-services-ai-share", "-s", "VNM", no_reference=True)
     assert "VNM" in r.out
+
+
+@pytest.mark.parametrize("columns", [80, 81, 90, 100, 120, 160, 200])
+def test_the_legend_hides_no_data(adm, monkeypatch, columns):
+    """plotext draws its legend over the plot's top-left corner (at 80 columns it hid Malaysia's
+    2022–2023 points): the legend is printed below the chart, and every series shows in the plot."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    out = adm.ok("chart", "digital-economy-share", "--state", "VNM", "--state", "MYS", "--state", "PHL").out
+    lines = out.splitlines()
+    top = next(i for i, ln in enumerate(lines) if "┌" in ln)
+    bottom = next(i for i, ln in enumerate(lines) if "└" in ln)
+    plot, below = "\n".join(lines[top:bottom + 1]), "\n".join(lines[bottom + 1:])
+    for label in ("required path", "goal 30.0% in 2030", "projection (ASEAN)", "ASEAN", "MYS", "PHL", "VNM"):
+        assert label not in plot and label in below, label
+    for marker in ("●", "▲", "◆", "■"):  # ASEAN, MYS, PHL, VNM: each series is drawn, none covered
+        assert marker in plot and f"{marker} " in below, marker
+    assert max(len(line) for line in lines) <= columns

@@ -29,33 +29,37 @@ GREY = "#8C8C8C"
 # ---- the terminal --------------------------------------------------------------------------------
 
 def terminal(c, *, width: int = 80, height: int | None = None, colour: bool = False) -> str:
-    """The chart as text, ``width`` columns wide; no ANSI codes unless ``colour``."""
+    """The chart as text, ``width`` columns wide; no ANSI codes unless ``colour``.
+
+    plotext draws its legend over the top-left corner of the plot, where it hides data; the legend is
+    printed below the chart instead (the series are drawn without labels)."""
     import plotext as plt
 
     plt.clear_figure()
     plt.plotsize(width, height or max(18, min(28, width // 3)))
     plt.theme("pro" if colour else "clear")
     years = _years(c)
+    legend: list[tuple[str, str, str]] = []  # (marker, colour, label)
     if c.required:
-        plt.plot(*_xy(c.drawn(c.required)), marker=".", color="gray", label="required path")
+        plt.plot(*_xy(c.drawn(c.required)), marker=".", color="gray")
+        legend.append(("..", "gray", "required path"))
     if c.goal is not None:
-        plt.scatter([c.target_year], [c.drawn_value(c.goal)], marker="★", color="black",
-                    label=f"goal {fmt_value(c.goal, c.unit)} in {c.target_year}")
+        plt.scatter([c.target_year], [c.drawn_value(c.goal)], marker="★", color="black")
+        legend.append(("★", "black", f"goal {fmt_value(c.goal, c.unit)} in {c.target_year}"))
     if c.plan_goal is not None:
-        plt.scatter([c.target_year], [c.drawn_value(c.plan_goal)], marker="☆", color="black",
-                    label=f"whole-bloc goal {fmt_value(c.plan_goal, c.unit)}")
+        plt.scatter([c.target_year], [c.drawn_value(c.plan_goal)], marker="☆", color="black")
+        legend.append(("☆", "black", f"whole-bloc goal {fmt_value(c.plan_goal, c.unit)}"))
     for i, line in enumerate(c.lines):
         marker = "●" if line.region else TERMINAL_MARKERS[(i - 1) % len(TERMINAL_MARKERS)]
         colour_name = "blue" if line.region else ("red", "green", "orange", "magenta", "cyan")[(i - 1) % 5]
         if line.projection:
-            plt.plot(*_xy(c.drawn(line.projection)), marker="·", color=colour_name,
-                     label="projection (ASEAN)" if line.region else None)
+            plt.plot(*_xy(c.drawn(line.projection)), marker="·", color=colour_name)
+            if line.region:
+                legend.append(("··", colour_name, "projection (ASEAN)"))
         if line.points:
             xs, ys = _xy(c.drawn(line.points))
-            if len(xs) == 1:
-                plt.scatter(xs, ys, marker=marker, color=colour_name, label=line.label)
-            else:
-                plt.plot(xs, ys, marker=marker, color=colour_name, label=line.label)
+            (plt.scatter if len(xs) == 1 else plt.plot)(xs, ys, marker=marker, color=colour_name)
+            legend.append((marker, colour_name, line.label))
     if years:
         plt.xticks(years, [str(y) if width >= 100 or len(years) <= 8 else f"'{y % 100:02d}" for y in years])
     status = f"{SYMBOL_CHAR.get(c.status, '')} {LABEL.get(c.status, c.status)}"
@@ -66,11 +70,29 @@ def terminal(c, *, width: int = 80, height: int | None = None, colour: bool = Fa
     if not colour:
         text = plt.uncolorize(text)
     lines = [line.rstrip() for line in text.splitlines()]
+    lines += _legend_lines(legend, width, colour)
     if c.proxy:
         import textwrap
 
         lines += textwrap.wrap(proxy_note(c.target_id, c.indicator, c.proxy), width)
     return "\n".join(lines) + "\n"
+
+
+def _legend_lines(legend: list[tuple[str, str, str]], width: int, colour: bool) -> list[str]:
+    """The legend's entries side by side, two spaces apart, in as many lines as ``width`` needs."""
+    import plotext as plt
+
+    lines: list[str] = []
+    line, used = "", 0
+    for marker, colour_name, label in legend:
+        size = len(marker) + 1 + len(label)
+        if used and used + 2 + size > width:
+            lines.append(line)
+            line, used = "", 0
+        shown = plt.colorize(marker, colour_name) if colour else marker
+        line += ("  " if used else "") + f"{shown} {label}"
+        used += (2 if used else 0) + size
+    return [*lines, line] if line else lines
 
 
 def _xy(points) -> tuple[list[int], list[float]]:
