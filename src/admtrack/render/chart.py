@@ -24,6 +24,10 @@ STATE_COLOURS = (VERMILLION, GREEN, ORANGE, PURPLE, SKY, "#7F7F7F", BLACK)
 STATE_MARKERS = ("s", "^", "D", "v", "P", "X", "h", "<", ">", "p", "*")
 TERMINAL_MARKERS = ("▲", "◆", "■", "▼", "+", "x", "o", "%", "&", "@", "$")
 GREY = "#8C8C8C"
+#: the years before the baseline on the axis of a chart with no figure (the length of the trend window)
+PLAN_YEARS = 5
+#: what a chart without any figure says, where the data would be
+NO_FIGURE = {True: "no region figure yet", False: "no figures yet"}
 
 
 # ---- the terminal --------------------------------------------------------------------------------
@@ -60,8 +64,8 @@ def terminal(c, *, width: int = 80, height: int | None = None, colour: bool = Fa
             xs, ys = _xy(c.drawn(line.points))
             (plt.scatter if len(xs) == 1 else plt.plot)(xs, ys, marker=marker, color=colour_name)
             legend.append((marker, colour_name, line.label))
-    if years:
-        plt.xticks(years, [str(y) if width >= 100 or len(years) <= 8 else f"'{y % 100:02d}" for y in years])
+    plt.xticks(years, [str(y) if width >= 100 or len(years) <= 8 else f"'{y % 100:02d}" for y in years])
+    plt.xlim(years[0], years[-1])
     status = f"{SYMBOL_CHAR.get(c.status, '')} {LABEL.get(c.status, c.status)}"
     plt.title(f"{proxy_marked(c.title, c.proxy)} — ASEAN: {status}")
     plt.xlabel("year")
@@ -71,6 +75,8 @@ def terminal(c, *, width: int = 80, height: int | None = None, colour: bool = Fa
         text = plt.uncolorize(text)
     lines = [line.rstrip() for line in text.splitlines()]
     lines += _legend_lines(legend, width, colour)
+    if not any(line.points for line in c.lines):
+        lines.append(NO_FIGURE[len(c.lines) == 1])
     if c.proxy:
         import textwrap
 
@@ -99,16 +105,19 @@ def _xy(points) -> tuple[list[int], list[float]]:
     return [p[0] for p in points], [p[1] for p in points]
 
 
-def _years(c) -> list[int]:
+def _years(c, lines=None) -> list[int]:
+    """Every year on the axis of a chart of ``lines`` (default: all of them): from the first figure to
+    the target year; with no figure at all, the plan's years (``PLAN_YEARS`` before the baseline to the
+    target year), so that a lone goal does not stand on an axis of two centuries."""
     found: set[int] = set()
-    for line in c.lines:
+    for line in c.lines if lines is None else lines:
         found.update(y for y, _ in line.points)
         found.update(y for y, _ in line.projection)
     found.update(y for y, _ in c.required)
     if found:
         found.add(c.target_year)
         return list(range(min(found), max(found) + 1))
-    return []
+    return list(range(c.baseline_year - PLAN_YEARS, c.target_year + 1))
 
 
 # ---- images --------------------------------------------------------------------------------------
@@ -180,8 +189,12 @@ def figure(c, *, width: float = 8.0, height: float = 4.4, states: bool = True, n
     ax.yaxis.set_major_formatter(_value_ticks(c))
     ax.grid(axis="y", color="#E5E5E5", lw=0.8)
     ax.set_axisbelow(True)
-    if not any(line.points for line in c.lines):
-        ax.text(0.5, 0.5, "no figures yet", transform=ax.transAxes, ha="center", va="center", color="#555555")
+    drawn = c.lines if states else c.lines[:1]
+    if not any(line.points for line in drawn):
+        years = _years(c, drawn)
+        ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
+        ax.text(0.5, 0.5, NO_FIGURE[len(drawn) == 1], transform=ax.transAxes, ha="center", va="center",
+                color="#555555")
     panel.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=8.5)
     return fig
 
