@@ -169,3 +169,15 @@ def test_every_renderer_takes_any_null_field(adm, ai_figures, capsys, method, st
         for fmt in ("table", "markdown", "csv", "tsv"):
             emit(nulled, fmt)
             assert capsys.readouterr().out, (path, fmt)
+
+
+def test_a_region_without_any_figure_says_why(adm):
+    def baseline(target):
+        out = adm.ok("explain", target, "-f", "markdown", no_reference=True).out
+        return next(ln for ln in out.splitlines() if ln.startswith("Baseline:"))
+
+    assert baseline("productivity") == "Baseline: none — the region has no figure: no member state has one."
+    adm.ok("record", "VNM", "labour-productivity", "2024", "100", "--source", "s", no_reference=True)
+    assert "no member state with a figure has a weight (labour-force)" in baseline("productivity")
+    adm.ok("record", "VNM", "public-services-ai-share", "2024", "3", "--source", "s", no_reference=True)
+    assert "no year reaches the minimum coverage of 50%" in baseline("public-services-ai-share")

@@ -36,7 +36,7 @@ def run(ctx: Context, target_id: str, state: str | None, *, as_of: int | None, m
     series = ctx.series(as_of=as_of, indicators={target.indicator} | ({target.weight} if target.weight else set()))
     if code == REGION:
         doc = head | _region(ctx, target, series, method)
-        doc["no_baseline"] = None if tr.region.baseline is not None else _no_region_baseline(ctx, target, doc)
+        doc["no_baseline"] = None if tr.region.baseline is not None else _no_region_baseline(ctx, target, doc, series)
         doc["assessment"] = assessment_doc(tr.region, method=method, region=True,
                                            sum_target=target.aggregate == "sum")
         return doc
@@ -47,14 +47,16 @@ def run(ctx: Context, target_id: str, state: str | None, *, as_of: int | None, m
     return doc
 
 
-def _no_region_baseline(ctx: Context, target: Target, doc: dict[str, Any]) -> str:
+def _no_region_baseline(ctx: Context, target: Target, doc: dict[str, Any], series) -> str:
     """Why the region has no baseline (SPEC §5.5: it is matched over the states of the latest value)."""
     B = ctx.plan.goal(target).baseline_year
     latest = next((y for y in reversed(doc["years"]) if y["used"]), None)
     if latest is None:
-        if not doc["years"]:
-            return "the region has no figure: no member state has one"
-        return f"the region has no figure: no year reaches the minimum coverage of {doc['min_coverage']:.0%}"
+        if doc["years"]:
+            return f"the region has no figure: no year reaches the minimum coverage of {doc['min_coverage']:.0%}"
+        if any(series.by_state(target.indicator, list(ctx.plan.state_codes)).values()):
+            return f"the region has no figure: no member state with a figure has a weight ({target.weight})"
+        return "the region has no figure: no member state has one"
     if latest["basis"] == "reported":
         return f"no figure reported for the region in or after {B} (the cagr-ratio base year)"
     have = {p["state"] for p in doc["baseline_parts"]}
