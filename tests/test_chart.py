@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
 from conftest import assert_clean_error
 
 ANSI = re.compile(r"\x1b\[")
@@ -81,3 +82,83 @@ def test_chart_of_a_target_without_figures(adm):
 def test_unwritable_output_is_a_data_error(adm, tmp_path):
     r = adm("chart", "productivity", "-o", tmp_path / "missing-dir" / "c.svg")
     assert_clean_error(r, 1, contains="cannot write")
+
+
+def test_extreme_but_finite_values_chart_and_print_without_inf(adm, tmp_path, monkeypatch):
+    """The store accepts any finite value: 1.7e308 US$ bn is 1.7e317 US$, beyond the float range, and
+    beyond what plotext and matplotlib can draw. It still charts (in units of 1e308, which the axis
+    names) and prints as $1.7e+305tn: never `inf`, never a traceback."""
+    for year, value in (("2024", "1e308"), ("2025", "1.7e308")):
+        adm.ok("record", "VNM", "digital-economy-value-added", year, value, "--source", "s", no_reference=True)
+    inf = re.compile(r"(?<![A-Za-z])(inf|nan)(?![a-z]{3})", re.I)  # not "inflated", "information"
+    for columns in ("80", "100"):
+        monkeypatch.setenv("COLUMNS", columns)
+        r = adm.ok("chart", "digital-economy-value-added", "-s", "VNM", no_reference=True)
+        assert "VNM" in r.out and "× 1e308" in r.out and not inf.search(r.out)
+    history = adm.ok("history", "VNM", "digital-economy-value-added", no_reference=True).out
+    assert "$1e+305tn → $1.7e+305tn" in history and not inf.search(history)
+    dva = "digital-economy-value-added"
+    for command in (["status", "-t", dva, "-s", "VNM"], ["gaps", "-t", dva], ["explain", dva, "-s", "VNM"]):
+        out = adm.ok(*command, no_reference=True).out
+        assert "1.7e+305tn" in out or "1.7e+308" in out, command
+        assert not inf.search(out), (command, out)
+    for name in ("c.svg", "c.png"):
+        adm.ok("chart", dva, "-s", "VNM", "-o", tmp_path / name, no_reference=True)
+        assert (tmp_path / name).stat().st_size > 1000
+    assert "1.7e+305tn" in (tmp_path / "c.svg").read_text(encoding="utf-8")
+    adm.ok("report", "-o", tmp_path / "r.html", "-t", dva, no_reference=True)
+    adm.ok("report", "-f", "markdown", "-o", tmp_path / "r.md", "-t", dva, no_reference=True)
+    for name in ("r.html", "r.md"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert "$1.7e+305tn" in text and not inf.search(text), name
+
+
+def test_values_are_never_formatted_as_inf():
+    from admtrack.render import fmt
+
+    assert fmt.fmt_value(1.7e308, "usd-bn") == "$1.7e+305tn"
+    assert fmt.fmt_value(-1.7e308, "usd-bn") == "-$1.7e+305tn"
+    assert fmt.fmt_value(1234.5, "usd-bn") == "$1.23tn" and fmt.fmt_value(344.0, "usd-bn") == "$344bn"
+    assert fmt.fmt_value(1.7e308, "usd") == "$1.7e+296tn"
+    assert fmt.fmt_value(1.7e308, "persons") == "1.7e+299bn"
+    assert fmt.fmt_value(1.7e308, "index") == "1.7e+308" and fmt.fmt_value(1234.5, "index") == "1,234.5"
+    assert fmt.fmt_value(1.7e308, "percent") == "1.7e+308%"
+    assert fmt.pct(1.7e308) == "1.7e+310%" and fmt.rate(-1.7e308) == "-1.7e+310%"
+    assert fmt.fmt_gap(-1.7e308, "percent") == "-1.7e+308pp" and fmt.fmt_gap(-1.7e308, "usd-bn") == "-$1.7e+305tn"
+    assert fmt.fmt_amount(1.7e308, "percent") == "1.7e+308pp"
+
+
+def test_sparkline_of_values_near_the_float_limits():
+    from admtrack.render.human import sparkline
+
+    assert sparkline([-1.7e308, 0.0, 1.7e308]) == "▁▅█"
+    assert sparkline([0.0, 5e-324]) == "▁█"
+
+
+def test_chart_values_too_large_or_too_small_to_draw(adm):
+    """plotext overflows from ~1e307 and below ~1e-300: such charts are drawn in a power of ten."""
+    from admtrack.pictures import drawing_exponent
+
+    assert drawing_exponent([1.7e308, 1000.0]) == 308 and drawing_exponent([5e-324]) == -324
+    assert drawing_exponent([0.0, 30.0, 1e14]) == 0 and drawing_exponent([]) == 0
+    adm.ok("record", "VNM", "public-services-ai-share", "2024", "1e-320", "--source", "s", no_reference=True)
+    adm.ok("record", "VNM", "public-services-ai-share", "2025", "3e-320", "--source", "s", no_reference=True)
+    r = adm.ok("chart", "public-services-ai-share", "-s", "VNM", no_reference=True)
+    assert "VNM" in r.out
+
+
+@pytest.mark.parametrize("columns", [80, 81, 90, 100, 120, 160, 200])
+def test_the_legend_hides_no_data(adm, monkeypatch, columns):
+    """plotext draws its legend over the plot's top-left corner (at 80 columns it hid Malaysia's
+    2022–2023 points): the legend is printed below the chart, and every series shows in the plot."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    out = adm.ok("chart", "digital-economy-share", "--state", "VNM", "--state", "MYS", "--state", "PHL").out
+    lines = out.splitlines()
+    top = next(i for i, ln in enumerate(lines) if "┌" in ln)
+    bottom = next(i for i, ln in enumerate(lines) if "└" in ln)
+    plot, below = "\n".join(lines[top:bottom + 1]), "\n".join(lines[bottom + 1:])
+    for label in ("required path", "goal 30.0% in 2030", "projection (ASEAN)", "ASEAN", "MYS", "PHL", "VNM"):
+        assert label not in plot and label in below, label
+    for marker in ("●", "▲", "◆", "■"):  # ASEAN, MYS, PHL, VNM: each series is drawn, none covered
+        assert marker in plot and f"{marker} " in below, marker
+    assert max(len(line) for line in lines) <= columns

@@ -101,3 +101,83 @@ def test_every_format(adm, monkeypatch, fmt, state):
 def test_unknown_target_or_state_is_a_usage_error(adm):
     assert_clean_error(adm("explain", "no-such-target"), 2, contains="unknown target")
     assert_clean_error(adm("explain", "digital-economy-share", "-s", "XXX"), 2, contains="unknown state")
+
+
+@pytest.fixture
+def base_year_missing(adm, tmp_path):
+    """A mean target whose latest region value (2025) counts VNM, carried forward from 2024: under
+    cagr-ratio VNM has no base year (no figure in or after 2025), so the region has no baseline."""
+    rows = "state,indicator,year,value,source\nVNM,public-services-ai-share,2024,50,x\n" + "".join(
+        f"{s},public-services-ai-share,2025,60,x\n" for s in ("THA", "MYS", "SGP", "IDN", "PHL"))
+    adm.ok("record", "--file", write_file(tmp_path / "in.csv", rows), no_reference=True)
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_a_region_without_baseline_says_why(adm, base_year_missing, monkeypatch, fmt):
+    monkeypatch.setenv("COLUMNS", "200")
+    args = ["explain", "public-services-ai-share", "--method", "cagr-ratio"]
+    out = adm.ok(*args, "-f", fmt, no_reference=True).out
+    line = next(ln for ln in out.splitlines() if ln.startswith("Baseline:"))
+    assert line.startswith("Baseline: none — no observation in or after 2025") and "VNM" in line, line
+    assert "Status: insufficient data (no base year)." in out
+    doc = adm.ok(*args, "-f", "json", no_reference=True).json
+    assert doc["assessment"]["baseline"] is None and "VNM" in doc["no_baseline"]
+    state = adm.ok(*args, "-s", "VNM", "-f", fmt, no_reference=True).out
+    assert "Baseline: none — no observation in or after 2025 (the cagr-ratio base year)." in state
+    assert adm.ok("explain", "public-services-ai-share", "-f", "json", no_reference=True).json["no_baseline"] is None
+
+
+def _shapes(doc):
+    """Every field of a document (and every item of its lists), once per shape: the first and the last
+    item of a list stand for the others. The paths to set to null."""
+    def walk(node, path):
+        items = node.items() if isinstance(node, dict) else [(i, node[i]) for i in {0, len(node) - 1} if node]
+        for key, value in items:
+            yield (*path, key)
+            if isinstance(value, (dict, list)):
+                yield from walk(value, (*path, key))
+
+    shapes = {}
+    for path in walk(doc, ()):
+        shapes.setdefault(tuple("*" if isinstance(k, int) else k for k in path), path)
+    return list(shapes.values())
+
+
+def _nulled(doc, path):
+    import copy
+
+    out = copy.deepcopy(doc)
+    node = out
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = None
+    return out
+
+
+@pytest.mark.parametrize("method", ["projection", "cagr-ratio"])
+@pytest.mark.parametrize("state", [None, "VNM"])
+def test_every_renderer_takes_any_null_field(adm, ai_figures, capsys, method, state):
+    """SPEC §4: unknown is null. Each field of real documents set to null in turn: every format renders."""
+    from admtrack.render.explain import emit
+
+    args = ["explain", "public-services-ai-share", "-f", "json", "--method", method] + (["-s", state] if state else [])
+    doc = adm.ok(*args).json
+    paths = _shapes(doc)
+    assert len(paths) > 30
+    for path in paths:
+        nulled = _nulled(doc, path)
+        for fmt in ("table", "markdown", "csv", "tsv"):
+            emit(nulled, fmt)
+            assert capsys.readouterr().out, (path, fmt)
+
+
+def test_a_region_without_any_figure_says_why(adm):
+    def baseline(target):
+        out = adm.ok("explain", target, "-f", "markdown", no_reference=True).out
+        return next(ln for ln in out.splitlines() if ln.startswith("Baseline:"))
+
+    assert baseline("productivity") == "Baseline: none — the region has no figure: no member state has one."
+    adm.ok("record", "VNM", "labour-productivity", "2024", "100", "--source", "s", no_reference=True)
+    assert "no member state with a figure has a weight (labour-force)" in baseline("productivity")
+    adm.ok("record", "VNM", "public-services-ai-share", "2024", "3", "--source", "s", no_reference=True)
+    assert "no year reaches the minimum coverage of 50%" in baseline("public-services-ai-share")

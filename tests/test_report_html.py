@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from browser import external_references, ink, screenshot
-from conftest import REPO, assert_clean_error
+from conftest import REPO, assert_clean_error, write_file
 from test_imports import loaded_modules, packages
 
 TARGETS = [
@@ -201,3 +201,26 @@ def _keep_for_readme(png: Path) -> None:
     with Image.open(png) as img:
         small = img.convert("RGB").resize((900, 1800), Image.LANCZOS).quantize(colors=128)
         small.save(docs / "report.png", optimize=True)
+
+
+def test_a_region_chart_without_a_region_figure_keeps_the_plans_years(adm, tmp_path):
+    """Three states of a GDP-weighted target, without the reference layer (so without GDP): no region
+    figure. The region's chart then shows the plan's years and says so, instead of a lone goal star on
+    an axis from 1925 to 2125."""
+    rows = "state,indicator,year,value,source\n" + "".join(
+        f"{s},digital-economy-share,{y},{v + y - 2024},x\n" for s, v in (("VNM", 13), ("MYS", 23), ("PHL", 8))
+        for y in (2024, 2025))
+    adm.ok("record", "--file", write_file(tmp_path / "in.csv", rows), no_reference=True)
+    doc = adm.ok("status", "-t", "digital-economy-share", "-f", "json", no_reference=True).json
+    assert doc["targets"][0]["region"]["latest"] is None
+    adm.ok("report", "-o", tmp_path / "r.html", "-t", "digital-economy-share", no_reference=True)
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    region_chart = re.findall(r"<svg.*?</svg>", page, re.S)[0]
+    texts = re.findall(r">([^<>]+)</text>", region_chart)
+    years = [int(t) for t in texts if re.fullmatch(r"\d{4}", t)]
+    assert years and min(years) >= 2019 and max(years) <= 2031 and 2030 in years, years
+    assert "no region figure yet" in texts
+    # the same in the terminal: the plan's years, not 1015-3045
+    out = adm.ok("chart", "digital-economy-share", no_reference=True).out
+    assert "'20" in out and "'30" in out and "no region figure yet" in out
+    assert not re.search(r"\b(1[0-9]|3[0-9])\d\d\.\d\b", out), out

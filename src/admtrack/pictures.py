@@ -9,15 +9,22 @@ arithmetic. Nothing here imports a charting or templating library.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from admtrack.model import REGION
 
 UNIT_LABEL = {"percent": "%", "usd-bn": "US$ bn", "usd": "US$", "persons": "persons", "index": "index"}
 
 XY = tuple[tuple[int, float], ...]
+
+#: the magnitudes the charting libraries draw without overflowing (plotext fails from ~1e307 and below
+#: ~1e-300, matplotlib at 1.7e308); a chart whose largest value lies outside is drawn in units of a
+#: power of ten, which its axis names
+DRAWN_RANGE = (1e-6, 1e15)
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,20 @@ class ChartData:
     status: str  # the region's
     same_scale: bool  # member states share one goal and scale (small multiples share the y axis)
     alt: str  # the text alternative: what the chart says, in one paragraph
+    exponent: int = 0  # values are drawn in units of 10**exponent (see ``drawing_exponent``)
+    proxy: str | None = None  # the text of the proxy indicator that measures the target (SPEC §8)
+
+    def drawn(self, points: XY) -> XY:
+        """``points`` with their values in the units the chart is drawn in (10**exponent)."""
+        return tuple((year, self.drawn_value(v)) for year, v in points)
+
+    def drawn_value(self, v: float) -> float:
+        return v if self.exponent == 0 else float(Decimal(v).scaleb(-self.exponent))
+
+    @property
+    def axis_unit(self) -> str:
+        """The unit of the value axis: ``US$ bn``, or ``US$ bn × 1e308`` when drawn in a power of ten."""
+        return self.unit_label if self.exponent == 0 else f"{self.unit_label} × 1e{self.exponent}"
 
     @property
     def region(self) -> Line:
@@ -254,6 +275,8 @@ def _chart(ctx, series, result, t: dict, tr, *, every_state: bool) -> ChartData:
             )
             + "."
         )
+    values = [v for ln in lines for _, v in (*ln.points, *ln.projection)]
+    values += [v for _, v in required] + [v for v in (goal, plan_goal) if v is not None]
     return ChartData(
         target_id=tgt.id,
         title=tgt.title,
@@ -273,7 +296,18 @@ def _chart(ctx, series, result, t: dict, tr, *, every_state: bool) -> ChartData:
         status=status,
         same_scale=tgt.kind == "level" and tgt.aggregate in ("mean", "weighted_mean"),
         alt=alt,
+        exponent=drawing_exponent(values),
+        proxy=t.get("proxy"),
     )
+
+
+def drawing_exponent(values: list[float]) -> int:
+    """0 when the largest |value| lies in ``DRAWN_RANGE`` (or there is none); else the power of ten of
+    that value, so that the chart draws values up to 10 and names the unit 10**exponent."""
+    largest = max((abs(v) for v in values if math.isfinite(v)), default=0.0)
+    if largest == 0 or DRAWN_RANGE[0] <= largest < DRAWN_RANGE[1]:
+        return 0
+    return Decimal(largest).adjusted()
 
 
 def _today() -> str:
@@ -303,6 +337,8 @@ def _sources(series, result) -> tuple[str, ...]:
 
 
 def _caveats(ctx, series, doc: dict, result) -> tuple[Caveat, ...]:
+    from admtrack.render.fmt import proxy_note
+
     plan = ctx.plan
     out: list[Caveat] = []
     seen: set[str] = set()
@@ -316,7 +352,7 @@ def _caveats(ctx, series, doc: dict, result) -> tuple[Caveat, ...]:
         ind = plan.indicators.get(t["indicator"])
         proxy = t.get("proxy") or (ind.proxy if ind is not None else None)
         if proxy:
-            add("proxy", f"{t['id']}: measured by a proxy — {proxy}")
+            add("proxy", proxy_note(t["id"], t["indicator"], proxy))
         if ind is not None and ind.description:
             add("definition", f"{t['indicator']}: {ind.description}")
         region = t["region"]

@@ -36,13 +36,46 @@ def run(ctx: Context, target_id: str, state: str | None, *, as_of: int | None, m
     series = ctx.series(as_of=as_of, indicators={target.indicator} | ({target.weight} if target.weight else set()))
     if code == REGION:
         doc = head | _region(ctx, target, series, method)
+        doc["no_baseline"] = None if tr.region.baseline is not None else _no_region_baseline(ctx, target, doc, series)
         doc["assessment"] = assessment_doc(tr.region, method=method, region=True,
                                            sum_target=target.aggregate == "sum")
         return doc
     a = next(s for s in tr.states if s.state == code)
     doc = head | _state(ctx, target, series, code, method)
+    doc["no_baseline"] = None if a.baseline is not None else _no_state_baseline(ctx, target, doc, method)
     doc["assessment"] = assessment_doc(a, method=method)
     return doc
+
+
+def _no_region_baseline(ctx: Context, target: Target, doc: dict[str, Any], series) -> str:
+    """Why the region has no baseline (SPEC §5.5: it is matched over the states of the latest value)."""
+    B = ctx.plan.goal(target).baseline_year
+    latest = next((y for y in reversed(doc["years"]) if y["used"]), None)
+    if latest is None:
+        if doc["years"]:
+            return f"the region has no figure: no year reaches the minimum coverage of {doc['min_coverage']:.0%}"
+        if any(series.by_state(target.indicator, list(ctx.plan.state_codes)).values()):
+            return f"the region has no figure: no member state with a figure has a weight ({target.weight})"
+        return "the region has no figure: no member state has one"
+    if latest["basis"] == "reported":
+        return f"no figure reported for the region in or after {B} (the cagr-ratio base year)"
+    have = {p["state"] for p in doc["baseline_parts"]}
+    missing = [c["state"] for c in latest["contributors"] if c["state"] not in have]
+    if missing:
+        return (f"no observation in or after {B} (the cagr-ratio base year) for {', '.join(missing)}, "
+                f"{'one' if len(missing) == 1 else 'some'} of the {len(latest['contributors'])} states of the "
+                f"latest value ({latest['year']}), over which the baseline is matched")
+    return "the matched baseline is not computable (overflow)"
+
+
+def _no_state_baseline(ctx: Context, target: Target, doc: dict[str, Any], method: str) -> str:
+    """Why a state has no baseline (SPEC §5.1, §5.4)."""
+    if not doc["points"]:
+        return "no figure"
+    B = ctx.plan.goal(target).baseline_year
+    if method == "cagr-ratio":
+        return f"no observation in or after {B} (the cagr-ratio base year)"
+    return "no figure"  # a §5.1 baseline exists for any state with a figure
 
 
 def _region(ctx: Context, target: Target, series, method: str) -> dict[str, Any]:

@@ -160,12 +160,12 @@ def proxy_of(tr) -> str | None:
 
 def target_cell(line: Line, short: bool) -> str:
     """The target's id, ``†`` after it when a proxy measures it."""
-    return line.tr.target.id + (fmt.PROXY_MARK if proxy_of(line.tr) else "")
+    return fmt.proxy_marked(line.tr.target.id, proxy_of(line.tr))
 
 
 def target_number(line: Line, short: bool) -> str:
     """``T3``: the target's number in the report (the key below the table names it)."""
-    return f"T{line.number}" + (fmt.PROXY_MARK if proxy_of(line.tr) else "")
+    return fmt.proxy_marked(f"T{line.number}", proxy_of(line.tr))
 
 
 def status_cell(a, *, short: bool = False, symbol_only: bool = False) -> Cell:
@@ -206,7 +206,7 @@ def bar(progress: float | None, width: int = 5) -> Cell:
     shown = min(max(progress, 0.0), 1.0)
     full = int(round(shown * width))
     return (("█" * full, "cyan"), ("░" * (width - full), "dim"),
-            (f" {progress * 100:.0f}%", "red" if progress < 0 else ""))
+            (" " + fmt.pct(progress), "red" if progress < 0 else ""))
 
 
 def _point(p, field: str):
@@ -350,10 +350,10 @@ def matrix_rows(result) -> list[MatrixRow]:
 
 def compact_value(v: float, unit: str) -> str:
     if unit == "usd-bn":
-        return f"{v:,.0f}"
+        return fmt.number(v, ",.0f")
     if unit in ("usd", "persons"):
         return fmt.si(v)
-    return f"{v:.1f}"
+    return fmt.number(v, ".1f")
 
 
 def _matrix_value(r, i: int) -> float | None:
@@ -383,10 +383,9 @@ def matrix_spec(result) -> Spec:
     cols = [Column("state", "State", value=lambda r: r.state, text=lambda r, short: r.state)]
     for n, tr in enumerate(result.targets, start=1):
         unit = tr.indicator.unit
-        mark = fmt.PROXY_MARK if proxy_of(tr) else ""
         cols.append(Column(
-            f"T{n}", f"{tr.target.id}{mark} [{fmt.UNIT_SHORT.get(unit, unit)}]",
-            f"T{n}{mark} {fmt.UNIT_SHORT.get(unit, unit)}", numeric=True,
+            f"T{n}", f"{fmt.proxy_marked(tr.target.id, proxy_of(tr))} [{fmt.UNIT_SHORT.get(unit, unit)}]",
+            f"{fmt.proxy_marked(f'T{n}', proxy_of(tr))} {fmt.UNIT_SHORT.get(unit, unit)}", numeric=True,
             value=partial(_matrix_value, i=n - 1),
             text=partial(_matrix_text, i=n - 1, unit=unit)))
     keys = tuple(c.key for c in cols)
@@ -486,7 +485,7 @@ def _region_text(r: TargetRow, short: bool) -> str:
 
 TARGETS = Spec("targets", (
     Column("id", "Target", value=lambda r: r.target.id,
-           text=lambda r, short: r.target.id + (fmt.PROXY_MARK if r.indicator.proxy else "")),
+           text=lambda r, short: fmt.proxy_marked(r.target.id, r.indicator.proxy)),
     Column("title", "Title", value=lambda r: r.target.title, text=lambda r, short: r.target.title, wrap=True),
     Column("indicator", "Indicator", value=lambda r: r.target.indicator, text=lambda r, short: r.target.indicator),
     Column("unit", value=lambda r: r.indicator.unit, outputs="machine"),
@@ -499,6 +498,7 @@ TARGETS = Spec("targets", (
            min_width=14),
     Column("weight", value=lambda r: r.target.weight, outputs="machine"),
     Column("source", value=lambda r: r.target.source, outputs="machine"),
+    Column("proxy", value=lambda r: r.indicator.proxy, outputs="machine"),  # SPEC §8
 ), (
     Layout("wide", ("id", "indicator", "goal", "aggregate", "title")),
     Layout("compact", ("id", "indicator", "goal")),

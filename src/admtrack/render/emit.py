@@ -131,10 +131,10 @@ def gaps(result, fmt: str, *, raw: bool = False) -> None:
 
 def _proxy_notes(result) -> list[str]:
     """One footnote per target measured by a proxy indicator (SPEC §8)."""
-    from admtrack.render.fmt import PROXY_MARK
+    from admtrack.render.fmt import proxy_note
 
-    return [f"{PROXY_MARK} {tr.target.id} is measured by the proxy {tr.target.indicator}: {spec.proxy_of(tr)}"
-            for tr in result.targets if spec.proxy_of(tr)]
+    return [proxy_note(tr.target.id, tr.target.indicator, proxy) for tr in result.targets
+            if (proxy := spec.proxy_of(tr))]
 
 
 def _rows(fmt: str, report: spec.Spec, rows, result=None, *, raw: bool = False) -> None:

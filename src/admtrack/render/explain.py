@@ -1,13 +1,17 @@
 """`admtrack explain` output: the JSON document as it is, rows for CSV/TSV, and for people a short story
 in tables (the series with its coverage, the latest year's contributors, the baseline, the projection,
-the status). No arithmetic here: every number comes from the document."""
+the status). No arithmetic here: every number comes from the document.
+
+Every field of the document may be null (SPEC §4: unknown is null) and every renderer prints "—" for
+it; the helpers below read the document that way, so that no missing figure can end in a traceback."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from admtrack.model import REGION
 from admtrack.render import machine
-from admtrack.render.fmt import LABEL, fmt_value, pct, rate
+from admtrack.render.fmt import LABEL, fmt_value, pct, proxy_marked, proxy_note, rate
 
 #: CSV/TSV of the region: one row per (year, contributor); of a state: one row per point
 REGION_COLUMNS = [
@@ -29,12 +33,42 @@ REGION_COLUMNS = [
 STATE_COLUMNS = ["year", "value", "layer", "derived", "obs_status", "source"]
 
 
+def _obj(d: dict[str, Any] | None, key: str) -> dict[str, Any]:
+    """``d[key]`` as an object; {} where it (or ``d``) is null."""
+    return (d or {}).get(key) or {}
+
+
+def _items(d: dict[str, Any] | None, key: str) -> list[dict[str, Any]]:
+    """``d[key]`` as a list of objects, null ones left out; [] where it (or ``d``) is null."""
+    return [x for x in (d or {}).get(key) or [] if x is not None]
+
+
+def _text(v: Any) -> str:
+    return "—" if v is None else str(v)
+
+
+def _year_short(year: int | None) -> str:
+    return "'—" if year is None else f"'{year % 100:02d}"
+
+
+def _weight(w: float | None) -> str:
+    return "—" if w is None else f"{w:.4g}"
+
+
+def _point(p: dict[str, Any], unit: str) -> str:
+    return f"{fmt_value(p.get('value'), unit)} ({_text(p.get('year'))})"
+
+
+def _unit(doc: dict[str, Any]) -> str:
+    return _obj(doc, "target").get("unit") or ""
+
+
 def emit(doc: dict[str, Any], fmt: str, *, raw: bool = False) -> None:
     if fmt == "json":
         machine.write_json(doc)
     elif fmt in ("csv", "tsv"):
-        region = doc["state"] == "ASEAN"
-        rows = _region_rows(doc) if region else doc["points"]
+        region = doc.get("state") == REGION
+        rows = _region_rows(doc) if region else _items(doc, "points")
         machine.write_rows(fmt, REGION_COLUMNS if region else STATE_COLUMNS, rows, raw=raw)
     else:
         lines = story(doc)
@@ -46,18 +80,18 @@ def emit(doc: dict[str, Any], fmt: str, *, raw: bool = False) -> None:
 
 def _region_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
-    for y in doc["years"]:
-        c = y["coverage"]
+    for y in _items(doc, "years"):
+        c = _obj(y, "coverage")
         base = {
-            "year": y["year"],
-            "value": y["value"],
-            "basis": y["basis"],
-            "used": y["used"],
-            "coverage_states": c["states"],
-            "coverage_of": c["of"],
-            "coverage_weight_share": c["weight_share"],
+            "year": y.get("year"),
+            "value": y.get("value"),
+            "basis": y.get("basis"),
+            "used": y.get("used"),
+            "coverage_states": c.get("states"),
+            "coverage_of": c.get("of"),
+            "coverage_weight_share": c.get("weight_share"),
         }
-        for part in y["contributors"] or [{}]:
+        for part in _items(y, "contributors") or [{}]:
             out.append(
                 base
                 | {
@@ -75,48 +109,70 @@ def _region_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 def story(doc: dict[str, Any]) -> list[str]:
     """How the assessment follows, in sentences (shared by the table and Markdown)."""
-    a = doc["assessment"]
-    unit = doc["target"]["unit"]
+    a = _obj(doc, "assessment")
+    unit = _unit(doc)
+    Y = _text(_obj(doc, "plan").get("target_year"))
+    region = doc.get("state") == REGION
     out = []
     b, latest = a.get("baseline"), a.get("latest")
-    if doc["state"] == "ASEAN" and doc.get("baseline_parts"):
+    own = None if region else doc.get("baseline")  # a state's baseline, with why it was chosen
+    parts = _items(doc, "baseline_parts")
+    if region and b and parts:
         out.append(
-            f"Baseline: {fmt_value(b['value'], unit)} ({b['year']}), the target's rule over the "
-            f"{len(doc['baseline_parts'])} states of the latest value at their own baselines, with the "
-            "same weights."
+            f"Baseline: {_point(b, unit)}, the target's rule over the {len(parts)} states of the latest value "
+            "at their own baselines, with the same weights."
         )
-    elif doc["state"] != "ASEAN" and doc.get("baseline"):
-        base = doc["baseline"]
-        out.append(f"Baseline: {fmt_value(base['value'], unit)} ({base['year']}) — {base['why']}.")
-    elif b is not None:
-        out.append(f"Baseline: {fmt_value(b['value'], unit)} ({b['year']}).")
-    if latest is not None:
+    elif own:
+        out.append(f"Baseline: {_point(own, unit)}" + (f" — {own['why']}" if own.get("why") else "") + ".")
+    elif b:
+        out.append(f"Baseline: {_point(b, unit)}.")
+    else:
+        no_baseline = doc.get("no_baseline")
+        out.append("Baseline: none" + (f" — {no_baseline}" if no_baseline else "") + ".")
+    if latest:
+        goal = a.get("target")
         out.append(
-            f"Latest: {fmt_value(latest['value'], unit)} ({latest['year']}); goal "
-            f"{fmt_value(a.get('target'), unit)} by {doc['plan']['target_year']}"
+            f"Latest: {_point(latest, unit)}; "
+            + (f"goal {fmt_value(goal, unit)} by {Y}" if goal is not None else f"no goal for {Y} without a baseline")
             + (f" (the bloc's goal is {fmt_value(a['goal'], unit)})" if a.get("goal") is not None else "")
             + "."
         )
-    if a.get("trend"):
-        t = a["trend"]
-        how = "bottom-up from the states' own trends" if doc["state"] == "ASEAN" else "over the trend window"
+    t = a.get("trend")
+    if t:
+        how = "bottom-up from the states' own trends" if region else "over the trend window"
         out.append(
-            f"Pace: {rate(a.get('observed_rate'))} a year {how} ({t['from']}–{t['to']}, "
-            f"{t['points']} points); needed {rate(a.get('required_rate'))} a year."
+            f"Pace: {rate(a.get('observed_rate'))} a year {how} ({_text(t.get('from'))}–{_text(t.get('to'))}, "
+            f"{_text(t.get('points'))} points); needed {rate(a.get('required_rate'))} a year."
         )
         out.append(
-            f"Projected {doc['plan']['target_year']}: {fmt_value(a.get('projected'), unit)}; progress "
+            f"Projected {Y}: {fmt_value(a.get('projected'), unit)}; progress "
             f"{pct(a.get('progress'))}, anticipated {pct(a.get('anticipated'))} of the way from the "
             "baseline."
         )
-    status = LABEL.get(a["status"], a["status"])
-    out.append(f"Status: {status}" + (f" ({a['reason'].replace('_', ' ')})" if a.get("reason") else "") + ".")
+    status = a.get("status") or "unknown"
+    reason = a.get("reason")
+    out.append(f"Status: {LABEL.get(status, status)}" + (f" ({reason.replace('_', ' ')})" if reason else "") + ".")
     return out
+
+
+def _proxy_notes(doc: dict[str, Any]) -> list[str]:
+    """SPEC §8: a target measured by a proxy is marked in the title, and the proxy's text printed once."""
+    target = _obj(doc, "target")
+    if not target.get("proxy"):
+        return []
+    return [proxy_note(_text(target.get("id")), _text(target.get("indicator")), target["proxy"])]
 
 
 def _title(doc: dict[str, Any]) -> str:
     vintage = f", as recorded {doc['as_recorded']}" if doc.get("as_recorded") else ""
-    return f"{doc['target']['id']} — {doc['state']}, as of {doc['as_of']}{vintage}, {doc['method']} method"
+    target = _obj(doc, "target")
+    return (f"{proxy_marked(_text(target.get('id')), target.get('proxy'))} — {_text(doc.get('state'))}, "
+            f"as of {_text(doc.get('as_of'))}{vintage}, {_text(doc.get('method'))} method")
+
+
+def _latest_used(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The region's latest year that reaches min_coverage (the one the assessment uses)."""
+    return next((y for y in reversed(_items(doc, "years")) if y.get("used")), None)
 
 
 def _table(doc: dict[str, Any], lines: list[str]) -> None:
@@ -141,9 +197,11 @@ def _table(doc: dict[str, Any], lines: list[str]) -> None:
         t.add_column(head, justify="right", overflow="fold")
 
     items: list = []  # printed at once by human.show (no trailing spaces); None is an empty line
-    unit = doc["target"]["unit"]
+    unit = _unit(doc)
+    target = _obj(doc, "target")
+    Y = _text(_obj(doc, "plan").get("target_year"))
     items.append(Text(_title(doc), style="bold"))
-    if doc["state"] == "ASEAN":
+    if doc.get("state") == REGION:
         t = table("The region year by year")
         t.add_column("Year", no_wrap=True)
         num_column(t, "Value")
@@ -151,120 +209,125 @@ def _table(doc: dict[str, Any], lines: list[str]) -> None:
         num_column(t, "States")
         num_column(t, "Weight")
         t.add_column("Used", no_wrap=True)
-        for y in doc["years"]:
-            c = y["coverage"]
+        for y in _items(doc, "years"):
+            c = _obj(y, "coverage")
             t.add_row(
-                str(y["year"]),
-                fmt_value(y["value"], unit),
-                y["basis"],
-                f"{c['states']}/{c['of']}",
-                pct(c["weight_share"]),
-                "yes" if y["used"] else f"no (< {pct(doc['min_coverage'])})",
-                style="" if y["used"] else "dim",
+                _text(y.get("year")),
+                fmt_value(y.get("value"), unit),
+                _text(y.get("basis")),
+                f"{_text(c.get('states'))}/{_text(c.get('of'))}",
+                pct(c.get("weight_share")),
+                "yes" if y.get("used") else f"no (< {pct(doc.get('min_coverage'))})",
+                style="" if y.get("used") else "dim",
             )
         items.append(t)
-        used = [y for y in doc["years"] if y["used"]]
-        if used:
-            y = used[-1]
+        used = _latest_used(doc)
+        if used is not None:
             items.append(None)
-            t = table(f"Contributors to {y['year']} (↩ carried forward)")
+            t = table(f"Contributors to {_text(used.get('year'))} (↩ carried forward)")
             t.add_column("State", no_wrap=True)
             t.add_column("Year", no_wrap=True)
             num_column(t, "Value")
-            weight = doc["target"].get("weight")
-            num_column(
-                t, f"Weight ({weight})" if weight and doc["target"]["aggregate"] == "weighted_mean" else "Weight"
-            )
+            weight = target.get("weight")
+            num_column(t, f"Weight ({weight})" if weight and target.get("aggregate") == "weighted_mean" else "Weight")
             t.add_column("Source", overflow="fold")
-            for part in y["contributors"]:
-                mark = " ↩" if part["carried"] else ""
+            for part in _items(used, "contributors"):
+                mark = " ↩" if part.get("carried") else ""
                 status = f" [{part['obs_status']}]" if part.get("obs_status") else ""
                 t.add_row(
-                    part["state"],
-                    f"{part['year']}{mark}",
-                    fmt_value(part["value"], unit) + status,
-                    f"{part['weight']:.4g}",
+                    _text(part.get("state")),
+                    f"{_text(part.get('year'))}{mark}",
+                    fmt_value(part.get("value"), unit) + status,
+                    _weight(part.get("weight")),
                     part.get("source") or "",
                 )
             items.append(t)
-            if y["left_out"]:
-                items.append(
-                    Text("Left out: " + "; ".join(f"{o['state']} ({o['reason']})" for o in y["left_out"]), style="dim")
-                )
-        if doc["projection_parts"]:
+            left_out = _items(used, "left_out")
+            if left_out:
+                items.append(Text("Left out: " + "; ".join(
+                    f"{_text(o.get('state'))} ({_text(o.get('reason'))})" for o in left_out), style="dim"))
+        projections = _items(doc, "projection_parts")
+        if projections:
             items.append(None)
             t = table("Projections (the region applies its rule to these)")
             t.add_column("State", no_wrap=True)
             num_column(t, "Latest")
             t.add_column("Trend", no_wrap=True)
-            num_column(t, f"Proj {doc['plan']['target_year']}")
-            for part in doc["projection_parts"]:
-                tr = part["trend"]
-                trend = "none: held" if tr is None else f"{tr['from']}–{tr['to']} ({tr['points']})"
+            num_column(t, f"Proj {Y}")
+            for part in projections:
+                tr, latest = part.get("trend"), _obj(part, "latest")
+                trend = ("none: held" if not tr else
+                         f"{_text(tr.get('from'))}–{_text(tr.get('to'))} ({_text(tr.get('points'))})")
                 t.add_row(
-                    part["state"],
-                    f"{fmt_value(part['latest']['value'], unit)} '{part['latest']['year'] % 100:02d}",
+                    _text(part.get("state")),
+                    f"{fmt_value(latest.get('value'), unit)} {_year_short(latest.get('year'))}",
                     trend,
-                    fmt_value(part["projected"], unit),
+                    fmt_value(part.get("projected"), unit),
                 )
             items.append(t)
     else:
-        t = table(f"{doc['state']}: every current figure")
+        t = table(f"{_text(doc.get('state'))}: every current figure")
         t.add_column("Year", no_wrap=True)
         num_column(t, "Value")
         t.add_column("Layer", no_wrap=True)
         t.add_column("Source", overflow="fold")
-        window = doc.get("trend_window") or [None, None]
-        for p in doc["points"]:
-            inside = window[0] is not None and window[0] <= p["year"] <= window[1]
+        window = doc.get("trend_window") or []
+        first, last = (window[0], window[-1]) if window else (None, None)
+        for p in _items(doc, "points"):
+            year = p.get("year")
+            inside = first is not None and last is not None and year is not None and first <= year <= last
             status = f" [{p['obs_status']}]" if p.get("obs_status") else ""
             t.add_row(
-                str(p["year"]) + (" •" if inside else ""),
-                fmt_value(p["value"], unit) + status,
-                p["layer"],
+                _text(year) + (" •" if inside else ""),
+                fmt_value(p.get("value"), unit) + status,
+                _text(p.get("layer")),
                 p.get("source") or "",
             )
         items.append(t)
-        if window[0] is not None:
-            items.append(Text(f"• the trend window {window[0]}–{window[1]}", style="dim"))
+        if None not in (first, last):
+            items.append(Text(f"• the trend window {first}–{last}", style="dim"))
     items.append(None)
     for line in lines:
         items.append(line)
+    items += [Text(note, style="dim") for note in _proxy_notes(doc)]
     show(console(), *items)
 
 
 def _markdown(doc: dict[str, Any], lines: list[str]) -> list[str]:
-    unit = doc["target"]["unit"]
+    unit = _unit(doc)
     out = [f"### {_title(doc)}", ""]
-    if doc["state"] == "ASEAN":
+    if doc.get("state") == REGION:
         out += ["| Year | Value | Basis | States | Weight share | Used |", "|---:|---:|---|---:|---:|---|"]
-        for y in doc["years"]:
-            c = y["coverage"]
+        for y in _items(doc, "years"):
+            c = _obj(y, "coverage")
             out.append(
-                f"| {y['year']} | {fmt_value(y['value'], unit)} | {y['basis']} | {c['states']}/{c['of']} | "
-                f"{pct(c['weight_share'])} | {'yes' if y['used'] else 'no'} |"
+                f"| {_text(y.get('year'))} | {fmt_value(y.get('value'), unit)} | {_text(y.get('basis'))} | "
+                f"{_text(c.get('states'))}/{_text(c.get('of'))} | {pct(c.get('weight_share'))} | "
+                f"{'yes' if y.get('used') else 'no'} |"
             )
-        used = [y for y in doc["years"] if y["used"]]
-        if used:
-            y = used[-1]
+        used = _latest_used(doc)
+        if used is not None:
             out += [
                 "",
-                f"Contributors to {y['year']}:",
+                f"Contributors to {_text(used.get('year'))}:",
                 "",
                 "| State | Year | Value | Weight | Source |",
                 "|---|---:|---:|---:|---|",
             ]
-            for part in y["contributors"]:
-                carried = " (carried)" if part["carried"] else ""
+            for part in _items(used, "contributors"):
+                carried = " (carried)" if part.get("carried") else ""
                 out.append(
-                    f"| {part['state']} | {part['year']}{carried} | {fmt_value(part['value'], unit)} | "
-                    f"{part['weight']:.4g} | {md_cell(part.get('source'))} |"
+                    f"| {_text(part.get('state'))} | {_text(part.get('year'))}{carried} | "
+                    f"{fmt_value(part.get('value'), unit)} | {_weight(part.get('weight'))} | "
+                    f"{md_cell(part.get('source'))} |"
                 )
     else:
         out += ["| Year | Value | Layer | Source |", "|---:|---:|---|---|"]
-        for p in doc["points"]:
-            out.append(f"| {p['year']} | {fmt_value(p['value'], unit)} | {p['layer']} | {md_cell(p.get('source'))} |")
-    return [*out, "", *lines]
+        for p in _items(doc, "points"):
+            out.append(f"| {_text(p.get('year'))} | {fmt_value(p.get('value'), unit)} | {_text(p.get('layer'))} | "
+                       f"{md_cell(p.get('source'))} |")
+    notes = [machine.md_text(note) for note in _proxy_notes(doc)]
+    return [*out, "", *lines, *(["", *notes] if notes else [])]
 
 
 def md_cell(text: str | None) -> str:

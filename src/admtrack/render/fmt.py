@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 LABEL = {
     "achieved": "achieved",
@@ -45,6 +46,16 @@ OBS_LABEL = {"B": "break in series", "E": "estimated", "F": "forecast", "I": "im
              "U": "low reliability"}
 #: marks a target measured by a proxy indicator (SPEC §8)
 PROXY_MARK = "†"
+
+
+def proxy_marked(text: str, proxy: str | None) -> str:
+    """``text`` (a target's id, title or number) with ``†`` after it when a proxy measures the target."""
+    return text + PROXY_MARK if proxy else text
+
+
+def proxy_note(target_id: str, indicator: str, proxy: str) -> str:
+    """The footnote that explains the mark, printed once by every report that shows the target (SPEC §8)."""
+    return f"{PROXY_MARK} {target_id} is measured by the proxy {indicator}: {proxy}"
 #: the unit in a column head
 UNIT_SHORT = {"percent": "%", "usd-bn": "$bn", "usd": "$", "persons": "persons", "index": "index"}
 
@@ -60,6 +71,24 @@ REASON_WORD = {
 }
 #: Marks a trend drawn from only 2 points (SPEC §5.7).
 TWO_POINTS = "*"
+#: From this magnitude on, a number is written with three significant digits and an exponent (1.7e+305)
+#: rather than in hundreds of digits: the store accepts any finite value, up to 1.8e308.
+EXPONENT_FROM = 1e15
+
+
+def number(v: float | Decimal, spec: str) -> str:
+    """``format(v, spec)`` for a format spec such as ``.1f``, ``,.0f`` or ``+.1f``; ``1.7e+305`` from
+    ``EXPONENT_FROM`` on."""
+    if abs(float(v)) < EXPONENT_FROM:  # a Decimal beyond the float range is inf here
+        return format(v, spec)
+    mantissa, _, exponent = format(v, ("+" if spec.startswith("+") else "") + ".2e").partition("e")
+    return mantissa.rstrip("0").rstrip(".") + "e" + exponent
+
+
+def _times(v: float, factor: int) -> float | Decimal:
+    """``v × factor`` for display (a fraction as a percentage): a Decimal where the float would overflow."""
+    product = v * factor
+    return product if math.isfinite(product) else Decimal(v) * factor
 
 
 def status_label(status: str, reason: str | None, labels: dict[str, str] = LABEL) -> str:
@@ -89,21 +118,24 @@ def fmt_value(v: float | None, unit: str, extra: int = 0) -> str:
     if v is None or not math.isfinite(v):
         return "—"
     if unit == "percent":
-        return f"{v:.{1 + extra}f}%"
+        return number(v, f".{1 + extra}f") + "%"
     if unit == "usd-bn":
-        return _money(v * 1e9, extra)
+        dollars = v * 1e9
+        if not math.isfinite(dollars):  # beyond the float range in US$ (1e308 bn): straight to trillions
+            return _scaled_money("-" if v < 0 else "", abs(v) / 1e3, "tn", extra)
+        return _money(dollars, extra)
     if unit == "usd":
         return _money(v, extra)
     if unit == "persons":
         return si(v, extra)
-    return f"{v:,.{1 + extra}f}"
+    return number(v, f",.{1 + extra}f")
 
 
 def fmt_amount(v: float | None, unit: str) -> str:
     """An unsigned amount in the target's unit (a shortfall): percentage points for percent targets."""
     if v is None or not math.isfinite(v):
         return "—"
-    return f"{v:.1f}pp" if unit == "percent" else fmt_value(v, unit)
+    return number(v, ".1f") + "pp" if unit == "percent" else fmt_value(v, unit)
 
 
 def fmt_pair(first: float, last: float, unit: str) -> tuple[str, str]:
@@ -134,16 +166,21 @@ def _money(v: float, extra: int = 0) -> str:
     a = abs(v)
     for size, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "M"), (1e3, "k")):
         if a >= size:
-            q = a / size
-            return f"{sign}${q:.{extra + (2 if q < 10 and suffix == 'tn' else (1 if q < 10 else 0))}f}{suffix}"
+            return _scaled_money(sign, a / size, suffix, extra)
     return f"{sign}${a:.{extra}f}"
+
+
+def _scaled_money(sign: str, q: float, suffix: str, extra: int) -> str:
+    """``$1.02tn``, ``$344bn``: ``q`` units of ``suffix``."""
+    digits = extra + (2 if q < 10 and suffix == "tn" else (1 if q < 10 else 0))
+    return f"{sign}${number(q, f'.{digits}f')}{suffix}"
 
 
 def si(v: float, extra: int = 0) -> str:
     a = abs(v)
     for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
         if a >= size:
-            return f"{v / size:.{1 + extra}f}{suffix}"
+            return number(v / size, f".{1 + extra}f") + suffix
     return f"{v:.{extra}f}"
 
 
@@ -156,7 +193,7 @@ def fmt_gap(v: float | None, unit: str) -> str:
     if v is None or not math.isfinite(v):
         return "—"
     if unit == "percent":
-        return f"{v:+.1f}pp"
+        return number(v, "+.1f") + "pp"
     text = fmt_value(v, unit)
     return text if text.startswith("-") else "+" + text
 
@@ -173,12 +210,12 @@ def fmt_point(p, unit: str, *, long: bool = False) -> str:
 def pct(v: float | None) -> str:
     if v is None or not math.isfinite(v):
         return "—"
-    return f"{v * 100:.0f}%"
+    return number(_times(v, 100), ".0f") + "%"
 
 
 def rate(v: float | None) -> str:
     if v is None or not math.isfinite(v):
         return "—"
-    return f"{v * 100:+.1f}%"
+    return number(_times(v, 100), "+.1f") + "%"
 
 

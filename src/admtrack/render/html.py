@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from admtrack.model import REGION
-from admtrack.render.fmt import LABEL, SYMBOL_CHAR, fmt_gap, fmt_value, pct, rate
+from admtrack.render.fmt import LABEL, SYMBOL_CHAR, fmt_gap, fmt_value, pct, proxy_marked, rate
 
 METHOD_TEXT = {
     "projection": "projection — the latest figure carried to 2030 at the pace of the last five years, "
@@ -68,7 +68,7 @@ def _region_row(t: dict) -> dict:
     a, unit = t["region"], t["unit"]
     return {
         "id": t["id"],
-        "title": t["title"],
+        "title": proxy_marked(t["title"], t.get("proxy")),  # SPEC §8: the text is among the caveats
         "unit": unit,
         "baseline": _point(a.get("baseline"), unit),
         "latest": _point(a.get("latest"), unit) + _flag(a.get("latest")),
@@ -138,6 +138,7 @@ def context(report, *, chart_markup: dict) -> dict:
         targets.append(
             {
                 "n": i,
+                "number": proxy_marked(f"T{i}", t.get("proxy")),
                 **_region_row(t),
                 "indicator": t["indicator"],
                 "rows": rows,
@@ -193,7 +194,8 @@ def html(report) -> str:
     for n, (tid, c) in enumerate(report.charts.items(), 1):
         states = chart.small_multiples(c)
         markup[tid] = {
-            "main": Markup(chart.svg(chart.figure(c, width=8.4, height=4.2, states=False), alt=c.alt, prefix=f"t{n}")),
+            "main": Markup(chart.svg(chart.figure(c, width=8.4, height=4.2, states=False, notes=False), alt=c.alt,
+                                     prefix=f"t{n}")),
             "states": None
             if states is None
             else Markup(
@@ -216,7 +218,7 @@ def markdown(report, path: Path) -> list[Path]:
     for tid, c in report.charts.items():
         files = {}
         main = path.with_name(f"{path.stem}-{tid}.svg")
-        main.write_text(chart.svg_file(chart.figure(c, states=False), alt=c.alt), encoding="utf-8")
+        main.write_text(chart.svg_file(chart.figure(c, states=False, notes=False), alt=c.alt), encoding="utf-8")
         written.append(main)
         files["main"] = main.name
         states = chart.small_multiples(c)

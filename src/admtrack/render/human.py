@@ -9,6 +9,7 @@ terminal (Rich's own detection); no colour when NO_COLOR is set and non-empty or
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -21,7 +22,18 @@ from rich.table import Table
 from rich.text import Text
 
 from admtrack.render import columns as spec
-from admtrack.render.fmt import LABEL, OBS_LABEL, OBS_MARK, PROXY_MARK, REASON_WORD, STATUS_STYLE, SYMBOL_CHAR, fmt_pair
+from admtrack.render.fmt import (
+    LABEL,
+    OBS_LABEL,
+    OBS_MARK,
+    PROXY_MARK,
+    REASON_WORD,
+    STATUS_STYLE,
+    SYMBOL_CHAR,
+    fmt_pair,
+    proxy_marked,
+    proxy_note,
+)
 
 SPARK = "▁▂▃▄▅▆▇█"
 GAP = "  "  # between the units of a legend
@@ -156,14 +168,13 @@ def obs_units(points) -> list[spec.Cell]:
 
 
 def target_key(result) -> list[spec.Cell]:
-    return [f"T{i}{PROXY_MARK if spec.proxy_of(tr) else ''} {tr.target.id}"
+    return [f"{proxy_marked(f'T{i}', spec.proxy_of(tr))} {tr.target.id}"
             for i, tr in enumerate(result.targets, start=1)]
 
 
 def proxy_notes(result) -> list[Text]:
-    return [Text(f"{PROXY_MARK} {tr.target.id} is measured by a proxy, {tr.target.indicator}: "
-                 f"{spec.proxy_of(tr)}", style="dim")
-            for tr in result.targets if spec.proxy_of(tr)]
+    return [Text(proxy_note(tr.target.id, tr.target.indicator, proxy), style="dim")
+            for tr in result.targets if (proxy := spec.proxy_of(tr))]
 
 
 def _when(result) -> str:
@@ -290,7 +301,10 @@ def sparkline(values: list[float]) -> str:
     lo, hi = min(values), max(values)
     if hi == lo:
         return SPARK[3] * len(values)
-    return "".join(SPARK[min(len(SPARK) - 1, int((v - lo) / (hi - lo) * (len(SPARK) - 1) + 0.5))] for v in values)
+    half = 0.5 if math.isinf(hi - lo) else 1.0  # near ±1.8e308 hi − lo overflows; halves do not
+    span = hi * half - lo * half
+    return "".join(SPARK[min(len(SPARK) - 1, int((v * half - lo * half) / span * (len(SPARK) - 1) + 0.5))]
+                   for v in values)
 
 
 def history(h, entries: list[spec.HistoryEntry], notes: list[str]) -> None:
