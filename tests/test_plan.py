@@ -366,3 +366,18 @@ def test_a_plan_with_a_byte_order_mark_says_so(adm, data_dir):
     write_file(data_dir / "targets.toml", b"\xef\xbb\xbf" + bundled_text().encode("utf-8"))
     for cmd in (["status"], ["check"]):
         assert_clean_error(adm(*cmd), 1, contains=("targets.toml:1:", "byte-order mark"))
+
+
+@pytest.mark.parametrize("bad, kind", [("1761436800", "an integer (1761436800)"),
+                                       ("2025-10-26T00:00:00Z", "a datetime"), ("true", "a boolean (true)")])
+def test_joined_takes_only_a_day(adm, data_dir, bad, kind):
+    """Pydantic's lax mode would read an integer as seconds since 1970: `joined` takes a date only."""
+    path, lines = _user_plan(adm, data_dir)
+    i = _key_index(lines, _header_index(lines, "state", len(STATES) - 1), "joined")
+    lines[i] = f"joined = {bad}"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    r = adm("check")
+    assert_clean_error(r, 1, contains=(f"targets.toml:{i + 1}: ", ".joined: must be a date (YYYY-MM-DD), not " + kind))
+    lines[i] = 'joined = "2025-10-26"'  # its text is a date too
+    path.write_text("\n".join(lines), encoding="utf-8")
+    adm.ok("check")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
@@ -58,8 +58,17 @@ def _integer(v: object) -> object:
     return v
 
 
+def _day(v: object) -> object:
+    """A calendar day: a TOML date (``1967-08-08``) or its text; never a number (Pydantic's lax mode reads
+    an integer as seconds since 1970) nor a date and time."""
+    if isinstance(v, datetime | bool | int | float) or not isinstance(v, date | str):
+        raise ValueError(f"must be a date (YYYY-MM-DD), not {_toml_kind(v)}")
+    return v
+
+
 Number = Annotated[float, BeforeValidator(_number)]
 Integer = Annotated[int, BeforeValidator(_integer)]
+Day = Annotated[date, BeforeValidator(_day)]
 
 
 class _Strict(BaseModel):
@@ -100,7 +109,7 @@ class StateModel(_Strict):
     alpha2: str = Field(pattern=r"^[A-Z]{2}$")
     name: str = Field(min_length=1)
     aliases: list[str] = []
-    joined: date | None = None
+    joined: Day | None = None
 
 
 class Derive(_Strict):
