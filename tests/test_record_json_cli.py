@@ -45,6 +45,6 @@ def test_json_lines_name_the_line(adm, tmp_path, data_dir, seeded):
     assert r.err.splitlines()[1:] == [
         f"  {name}:1: {NEGATIVE}",
         f"  {name}:3: value: {TWICE}",
-        f"  {name}:4: row: not valid JSON: NaN is not a finite number",
+        f"  {name}:4: value: NaN is not a finite number",  # named by its key, as in a JSON array
     ]
     assert store_bytes(data_dir) == seeded

@@ -310,7 +310,7 @@ BAD_FILES = {
     "TOML metacharacters as state": ("in.csv", GOOD_CSV.replace("KHM,", '"KHM""]]\n[x]",').encode(), "state"),
     "NaN in JSON": ("in.json", b'[{"state":"KHM","indicator":"gdp","year":2024,"value":NaN}]', "finite"),
     "Infinity in JSON Lines": ("in.jsonl", b'{"state":"KHM","indicator":"gdp","year":2024,"value":-Infinity}\n',
-                               "in.jsonl:1: row"),
+                               "in.jsonl:1: value: -Infinity is not a finite number"),
     "1e999 in JSON": ("in.json", b'[{"state":"KHM","indicator":"gdp","year":2024,"value":1e999}]', "value"),
     "huge int in JSON": ("in.json", b'[{"state":"KHM","indicator":"gdp","year":2024,"value":1' + b"0" * 400 + b"}]",
                          "value"),

@@ -508,9 +508,7 @@ def _parse_jsonl(text: str) -> tuple[Iterator[Row], Problems]:
             except (ValueError, RecursionError) as exc:
                 problems.add(label, "row", f"not valid JSON: {exc}")
                 continue
-            flaw = _first_flaw(obj) if reader.flawed else None
-            if flaw is not None:  # as JSON Lines have always named it: the key given twice, or the line's JSON
-                problems.add(label, flaw.key or "row", flaw.reason if flaw.key else f"not valid JSON: {flaw.reason}")
+            if reader.flawed and _flawed_row(label, obj, problems):  # named by its key, as in a JSON array
                 continue
             fields = _object_row(label, obj, problems)
             if fields is not None:
