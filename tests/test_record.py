@@ -141,7 +141,7 @@ def test_retract_needs_a_figure_and_a_reason(adm, data_dir, seeded):
     r = adm("retract", "VNM", DES, "2024")
     assert_clean_error(r, 2, contains="--reason")
     r = adm("retract", "VNM", DES, "2024", "--reason", "")
-    assert_clean_error(r, 1, one_line=True, contains="reason")
+    assert_clean_error(r, 2, one_line=True, contains="--reason")  # a bad option value (SPEC §6)
     assert store_bytes(data_dir) == seeded
 
 

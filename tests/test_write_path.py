@@ -38,7 +38,7 @@ def test_record_obs_status_any_case_stored_upper_and_normal_never_written(adm, d
 
 def test_unknown_obs_status_lists_the_valid_codes(adm, data_dir):
     r = adm("record", "VNM", DES, "2024", "18.3", "--source", "MIC", "--obs-status", "X")
-    assert_clean_error(r, 1, one_line=True, contains=("obs_status", "'X'", VALID_CODES))
+    assert_clean_error(r, 2, one_line=True, contains=("obs_status", "'X'", VALID_CODES))  # a bad option value
     assert store_bytes(data_dir) is None
 
 
@@ -317,3 +317,52 @@ def test_an_input_that_would_not_fit_is_refused_before_any_work(monkeypatch, adm
     f = write_file(tmp_path / "b.csv", f"state,indicator,year,value,source\nVNM,{DES},2024,1,x\n")
     assert_clean_error(adm("record", "--file", f), 1, one_line=True, contains=("b.csv", "split it into smaller files"))
     assert store_bytes(data_dir) is None
+
+
+# ---- a history input restates what it repeats (SPEC §2.2 "Idempotent") --------------------------------
+
+HISTORY_HEAD = "state,indicator,year,value,source,retracted,reason\n"
+
+
+def test_a_history_that_ends_where_the_store_stands_adds_nothing(adm, data_dir, tmp_path):
+    adm.ok("record", "IDN", "gdp", "2020", "1", "--source", "a")
+    adm.ok("record", "IDN", "gdp", "2020", "3", "--source", "a", "--revise")
+    before = store_bytes(data_dir)
+    f = write_file(tmp_path / "cur.csv", HISTORY_HEAD + "IDN,gdp,2020,3,a,false,\n")
+    for extra in ([], ["--revise"], ["--revise"]):  # run again and again: nothing to add
+        r = adm.ok("record", "--file", f, *extra)
+        assert r.err.startswith("recorded 0, unchanged 1, revised 0"), r.err
+    assert store_bytes(data_dir) == before
+    # an input that goes on from there is still a revision (with --revise)
+    f2 = write_file(tmp_path / "more.csv", HISTORY_HEAD + "IDN,gdp,2020,3,a,false,\nIDN,gdp,2020,4,a,false,\n")
+    assert_clean_error(adm("record", "--file", f2), 1, contains="--revise")
+    assert "revised 1" in adm.ok("record", "--file", f2, "--revise").err
+
+
+def test_repeated_entries_in_a_history_are_restatements(adm, data_dir, tmp_path):
+    f = write_file(tmp_path / "h.csv", HISTORY_HEAD + "MMR,gdp,2021,5,a,false,\nMMR,gdp,2021,5,a,false,\n"
+                                                      "MMR,gdp,2021,,,true,r\nMMR,gdp,2021,,,true,r\n")
+    r = adm.ok("record", "--file", f, no_reference=True)
+    assert "recorded 1, unchanged 2, revised 0" in r.err and "retracted 1" in r.err, r.err
+    assert [(e.get("value"), e.get("retracted", False)) for e in entries(data_dir)] == [(5.0, False), (None, True)]
+
+
+def test_a_retraction_row_withdraws_only_what_is_there(adm, data_dir, tmp_path):
+    """As `admtrack retract`: no figure in any layer, nothing to retract; a retraction carries no value."""
+    f = write_file(tmp_path / "r.csv", HISTORY_HEAD.replace("source,", "") + "MYS,gdp,2019,,true,why\n")
+    assert_clean_error(adm("record", "--file", f, no_reference=True), 1, contains="nothing to retract")
+    assert store_bytes(data_dir) is None
+    adm.ok("record", "MYS", "gdp", "2019", "340", "--source", "a", no_reference=True)
+    before = store_bytes(data_dir)
+    for row, field in (("MYS,gdp,2019,340,a,true,r", "value"), ("MYS,gdp,2019,,a,true,r,E", "obs_status")):
+        head = HISTORY_HEAD.rstrip("\n") + (",obs_status\n" if field == "obs_status" else "\n")
+        r = adm("record", "--file", write_file(tmp_path / "bad.csv", head + row + "\n"), no_reference=True)
+        assert_clean_error(r, 1, contains=f"{field}: must be empty on a retraction")
+        assert store_bytes(data_dir) == before
+
+
+def test_messages_show_a_revision_at_full_precision(adm, data_dir):
+    adm.ok("record", "IDN", "gdp", "2021", "16.6817391341234567", "--source", "x")
+    r = adm.ok("record", "IDN", "gdp", "2021", "16.68173913412346", "--source", "x", "--revise")
+    assert f"revised IDN gdp 2021 = 16.68173913412346 (was {float('16.6817391341234567')!r})" in r.err, r.err
+    assert adm.ok("record", "IDN", "gdp", "2022", "45", "--source", "x").err.startswith("recorded IDN gdp 2022 = 45")

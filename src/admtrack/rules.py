@@ -79,6 +79,8 @@ def check_row(plan, raw: Mapping[str, Any], *, max_year: int | None = None) -> O
     value_raw = raw.get("value")
     if retracted and (value_raw is None or (isinstance(value_raw, str) and not value_raw.strip())):
         value = None
+    elif retracted:  # a retraction withdraws the figure: a value beside it would be stored and mean nothing
+        raise FieldError("value", "must be empty on a retraction (retracted = true withdraws the figure)")
     else:
         if "value" not in raw or value_raw is None:
             raise FieldError("value", "is required")
@@ -89,6 +91,8 @@ def check_row(plan, raw: Mapping[str, Any], *, max_year: int | None = None) -> O
     obs_status = check_obs_status(raw.get("obs_status"))
     reason = None
     if retracted:
+        if obs_status is not None:
+            raise FieldError("obs_status", "must be empty on a retraction (it has no value to qualify)")
         reason = check_text("reason", raw.get("reason"), required=True)
     return Observation(state, indicator.id, year, value, source, note, None, retracted, reason,
                        obs_status=obs_status)
@@ -500,10 +504,13 @@ def _decide_figures(d: Decision, in_force, rows, *, revise, places, reference, s
             continue
         seen[key] = i
         old = in_force(key)
-        if row.retracted:
-            if old is not None and old.retracted and same(old, row):
+        if row.retracted:  # as `admtrack retract`: a figure already withdrawn stays so; no figure, nothing to do
+            if old is not None and old.retracted:
                 d.unchanged += 1
                 _note(d, i, UNCHANGED, old)
+            elif old is None and (reference is None or reference(key) is None):
+                d.conflicts.append((i, f"{_at(places, i)}{_what(row)}: a retraction, but no figure is recorded: "
+                                       "nothing to retract"))
             else:
                 append(row)
                 d.retracted += 1
@@ -528,11 +535,20 @@ def _decide_figures(d: Decision, in_force, rows, *, revise, places, reference, s
 
 def _decide_history(d: Decision, in_force, rows, *, revise, places, entries, reference, store_name) -> None:
     """Rows of a history: for each key, the store's entries E and the input's entries R (in order).
-    What E and R share from the start is unchanged; if R goes on, its remaining entries are appended —
-    without ``--revise`` only when the store holds nothing for that key (else a conflict)."""
+    An entry that repeats the one before it in R restates it (unchanged, as recording the same figure
+    again is). What E and R share from the start is unchanged, and so is R up to its last entry that is
+    the entry in force (the input passes where the store stands: run twice, it adds nothing); R's
+    remaining entries are appended — without ``--revise`` only when the store holds nothing for that key
+    (else a conflict). A retraction with no figure before it (in the store, the input or the bundled
+    layer) is refused, as ``admtrack retract`` refuses it."""
     by_key: dict[Key, list[int]] = {}
     for i, row in enumerate(rows):
-        by_key.setdefault((row.state, row.indicator, row.year), []).append(i)
+        idx = by_key.setdefault((row.state, row.indicator, row.year), [])
+        if idx and same(rows[idx[-1]], row):
+            d.unchanged += 1
+            _note(d, i, UNCHANGED, rows[idx[-1]])
+            continue
+        idx.append(i)
     stored: dict[Key, list[Observation]] = {}
     for o in entries():
         k = (o.state, o.indicator, o.year)
@@ -544,9 +560,13 @@ def _decide_history(d: Decision, in_force, rows, *, revise, places, entries, ref
         p = 0
         while p < len(idx) and p < len(have) and same(have[p], rows[idx[p]]):
             p += 1
+        if p < len(idx) and have:  # the input passes through the entry in force: what comes after it is new
+            at = next((q for q in range(len(idx) - 1, p - 1, -1) if same(have[-1], rows[idx[q]])), None)
+            if at is not None:
+                p = at + 1
         for pos, j in enumerate(idx[:p]):
             d.unchanged += 1
-            _note(d, j, UNCHANGED, have[pos])
+            _note(d, j, UNCHANGED, have[min(pos, len(have) - 1)])
         if p == len(idx):
             continue
         if have and not revise:
@@ -568,6 +588,11 @@ def _decide_history(d: Decision, in_force, rows, *, revise, places, entries, ref
             continue
         key = (row.state, row.indicator, row.year)
         was = previous[key] if key in previous else in_force(key)
+        if row.retracted and was is None and (reference is None or reference(key) is None):
+            d.conflicts.append((i, f"{_at(places, i)}{_what(row)}: a retraction, but no figure is recorded: "
+                                   "nothing to retract"))
+            previous[key] = row
+            continue
         d.append.append(row)
         if row.retracted:
             d.retracted += 1

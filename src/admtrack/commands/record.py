@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from admtrack.errors import AdmError
+from admtrack.errors import AdmError, UsageError
 from admtrack.model import Observation
 from admtrack.rules import ColumnChecker, Decision, Place, check_row, decide
 from admtrack.store import Loaded, now_utc
@@ -20,7 +20,12 @@ def _say(text: str) -> None:
 
 
 def _num(v: float | None) -> str:
-    return "—" if v is None else f"{v:.15g}"
+    """A figure in a message, at full precision (a revision of the 16th digit stays visible): the shortest
+    text that reads back as the same number, without a trailing ``.0``."""
+    if v is None:
+        return "—"
+    text = repr(float(v))
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _checked(ctx, loaded: Loaded) -> None:
@@ -55,8 +60,9 @@ def record_one(ctx, state, indicator, year, value, *, source, note, revise: bool
     try:
         row = check_row(plan, {"state": state, "indicator": indicator, "year": year, "value": value,
                                "source": source, "note": note, "obs_status": obs_status})
-    except FieldError as exc:
-        raise AdmError(f"{exc.field}: {exc.reason}") from None
+    except FieldError as exc:  # --obs-status takes a code of a fixed list: a bad option value (SPEC §6)
+        err = UsageError if exc.field == "obs_status" and obs_status is not None else AdmError
+        raise err(f"{exc.field}: {exc.reason}") from None
     reference = _reference(ctx)(row.key)
 
     def choose(loaded: Loaded) -> OneRecorded:
@@ -381,6 +387,11 @@ def retract(ctx, state, indicator, year, *, reason: str, dry_run: bool) -> None:
     ind = ctx.indicator_id(indicator)
     try:
         y = check_year(year)
+    except FieldError as exc:
+        raise AdmError(f"{exc.field}: {exc.reason}") from None
+    if reason is None or not reason.strip():  # an empty option value (SPEC §6); bad text is bad data, as --source's
+        raise UsageError("--reason: is required: say why the figure is withdrawn")
+    try:
         why = check_text("reason", reason, required=True)
     except FieldError as exc:
         raise AdmError(f"{exc.field}: {exc.reason}") from None
