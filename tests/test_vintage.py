@@ -39,6 +39,14 @@ def test_a_published_report_is_reproduced_after_revisions(adm, june, command):
     assert adm.ok(*command, "--format", "json").out != before
 
 
+@pytest.mark.parametrize("command", [["status"], ["gaps"], ["explain", "digital-economy-share"]])
+def test_a_report_as_recorded_on_a_day_is_as_of_that_year(adm, june, command):
+    """A report published on a day is reproduced the same in a later year: its as_of is that day's year."""
+    doc = adm.ok(*command, "--format", "json", "--as-recorded", "2025-06-30").json
+    assert doc["as_of"] == 2025 and doc["as_recorded"] == "2025-06-30"
+    assert adm.ok(*command, "--format", "json", "--as-recorded", "2025-06-30", "--as-of", "2024").json["as_of"] == 2024
+
+
 def test_entries_recorded_after_the_day_are_ignored(adm, june):
     adm.ok("record", "VNM", "digital-economy-share", "2024", "19.0", "--source", "MIC", "--revise")
     then = adm.ok("export", "-f", "json", "--as-recorded", "2026-06-30", no_reference=True).json["observations"]

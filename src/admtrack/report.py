@@ -55,7 +55,9 @@ def run(ctx, *, state=None, target=None, as_of=None, method="projection") -> Res
         rows = [assessed.states[s] for s in members if chosen_states is None or s in chosen_states]
         out.append(TargetResult(tgt, plan.indicators[tgt.indicator], assessed.region, rows, goal))
     region_selected = chosen_states is None or REGION in chosen_states
-    return Result(plan, as_of if as_of is not None else date.today().year, method, out,
+    if as_of is None:  # the year the data stood in: today's, or that of the --as-recorded day (a report reproduced)
+        as_of = int(ctx.as_recorded[:4]) if ctx.as_recorded else date.today().year
+    return Result(plan, as_of, method, out,
                   chosen_states, region_selected, ctx.as_recorded)
 
 
