@@ -356,8 +356,29 @@ def test_check_leaves_out_the_bundled_figures_a_user_plan_has_no_place_for(adm, 
     write_file(data_dir / "targets.toml", plan.replace(block.group(0), ""))
     r = adm.ok("check")
     assert re.search(r"ok  reference layer: \d+ figures \(\d+ left out: their state or indicator is not in this "
-                     r"plan\)", r.out), r.out
+                     r"plan, or their value is outside its bounds\)", r.out), r.out
     assert adm.ok("status", "-f", "json").json["schema"] == "admtrack.status/1"
+
+
+def test_bundled_figures_outside_a_user_plans_bounds_are_left_out(adm, data_dir):
+    """A plan that narrows a bundled indicator's bounds: the figures it would refuse to record are not
+    assessed either (and check does not blame the user for them)."""
+    from admtrack.plan import bundled_path
+
+    plan = bundled_path().read_text(encoding="utf-8")
+    old = 'id = "digital-economy-share"\nname = '
+    assert old in plan
+    i = plan.index(old)
+    j = plan.index("min = 0", i)
+    everything = adm.ok("export", "-f", "json", "-i", "digital-economy-share").json["observations"]
+    assert any(o["value"] < 10 for o in everything)
+    write_file(data_dir / "targets.toml", plan[:j] + "min = 10" + plan[j + len("min = 0"):])
+    r = adm.ok("check")
+    assert "left out" in r.out
+    doc = adm.ok("export", "-f", "json", "-i", "digital-economy-share").json
+    assert doc["observations"] and all(o["value"] >= 10 for o in doc["observations"])
+    for t in adm.ok("status", "-f", "json", "-t", "digital-economy-share").json["targets"]:
+        assert all(a["latest"] is None or a["latest"]["value"] >= 10 for a in t["states"])
 
 
 def test_version_and_help(adm):

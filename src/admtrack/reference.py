@@ -46,7 +46,17 @@ def load_reference(path: Path | None = None) -> list[Observation]:
 
 
 def placeable(plan, rows: list[Observation]) -> list[Observation]:
-    """The bundled figures a plan can place: a user's plan may drop indicators or states, and the figures
-    it has no place for are left out (not errors: they are the bundled layer's, not the user's)."""
+    """The bundled figures a plan can place: a user's plan may drop indicators or states, or narrow an
+    indicator's bounds, and the figures it has no place for are left out (not errors: they are the bundled
+    layer's, not the user's; a figure the plan would refuse to record is not assessed either)."""
     known = set(plan.state_codes) | {REGION}
-    return [e for e in rows if e.state in known and e.indicator in plan.indicators]
+    inds = plan.indicators
+
+    def fits(e: Observation) -> bool:
+        ind = inds.get(e.indicator)
+        if ind is None or e.state not in known:
+            return False
+        v = e.value
+        return v is None or ((ind.min is None or v >= ind.min) and (ind.max is None or v <= ind.max))
+
+    return [e for e in rows if fits(e)]

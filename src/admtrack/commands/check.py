@@ -66,5 +66,6 @@ def run(data_dir: Path | None, *, no_reference: bool) -> tuple[list[str], list[P
             if not found:
                 left = len(refs) - len(placed)
                 ok.append(f"ok  reference layer: {len(placed)} figures"
-                          + (f" ({left} left out: their state or indicator is not in this plan)" if left else ""))
+                          + (f" ({left} left out: their state or indicator is not in this plan, or their value is "
+                             "outside its bounds)" if left else ""))
     return ok, problems
