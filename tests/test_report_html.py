@@ -124,6 +124,10 @@ def test_report_filters(adm, tmp_path):
 def test_report_usage_errors(adm, tmp_path):
     assert_clean_error(adm("report"), 2)
     assert_clean_error(adm("report", "-o", tmp_path / "r.html", "--target", "nope"), 2)
+    # the file says what it holds: an HTML report in a .html file, a Markdown one in a .md file
+    assert_clean_error(adm("report", "-o", tmp_path / "r.pdf"), 2, one_line=True, contains="--output")
+    assert_clean_error(adm("report", "-f", "markdown", "-o", tmp_path / "r.html"), 2, one_line=True, contains=".md")
+    assert not list(tmp_path.glob("r.*"))
 
 
 def test_markdown_report_with_svg_charts_beside_it(adm, tmp_path):

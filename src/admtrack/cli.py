@@ -529,9 +529,14 @@ def report(
 
     Example: admtrack report --output adm2030.html
     """
+    from admtrack.errors import UsageError
     from admtrack.pictures import report_data
     from admtrack.render import html
 
+    suffixes = (".html", ".htm") if fmt is ReportFmt.html else (".md", ".markdown")
+    if output.suffix.lower() not in suffixes:
+        raise UsageError(f"--output: a {fmt.value} report is written to a {' or '.join(suffixes)} file, got "
+                         f"{output.name!r}")
     data = report_data(_app(as_recorded), states=state, targets=target, as_of=as_of, method=method)
     if fmt is ReportFmt.html:
         _write_file(output, lambda: output.write_text(html.html(data), encoding="utf-8"))
