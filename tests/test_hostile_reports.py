@@ -67,7 +67,19 @@ def stores(draw):
             bigger = row["value"] * 1.5 + 1
             bigger = bigger if math.isfinite(bigger) else 1e308
             rows.append({**row, "value": _within(bigger, *_bounds(row["indicator"]))})
-    return rows
+    # a retraction withdraws a figure recorded before it (one of nothing is refused, as `retract` refuses it)
+    seen: set[tuple] = set()
+    kept = []
+    for row in rows:
+        key = (row["state"], row["indicator"], row["year"])
+        if not row["retracted"]:
+            seen.add(key)
+        elif key not in seen:
+            continue
+        kept.append(row)
+    if not kept:  # only retractions of nothing were drawn: a figure in their place
+        kept = [{**rows[0], "value": _within(1.0, *_bounds(rows[0]["indicator"])), "retracted": False, "reason": None}]
+    return kept
 
 
 def _bounds(ind_id: str) -> tuple[float | None, float | None]:
