@@ -59,6 +59,12 @@ def _point(p: dict[str, Any], unit: str) -> str:
     return f"{fmt_value(p.get('value'), unit)} ({_text(p.get('year'))})"
 
 
+def _target_year(doc: dict[str, Any]) -> str:
+    """The year the target is measured at: its own (SPEC §2.1: it may override the plan's), else the plan's."""
+    year = _obj(doc, "target").get("target_year")
+    return _text(_obj(doc, "plan").get("target_year") if year is None else year)
+
+
 def _unit(doc: dict[str, Any]) -> str:
     return _obj(doc, "target").get("unit") or ""
 
@@ -111,7 +117,7 @@ def story(doc: dict[str, Any]) -> list[str]:
     """How the assessment follows, in sentences (shared by the table and Markdown)."""
     a = _obj(doc, "assessment")
     unit = _unit(doc)
-    Y = _text(_obj(doc, "plan").get("target_year"))
+    Y = _target_year(doc)
     region = doc.get("state") == REGION
     out = []
     b, latest = a.get("baseline"), a.get("latest")
@@ -199,7 +205,7 @@ def _table(doc: dict[str, Any], lines: list[str]) -> None:
     items: list = []  # printed at once by human.show (no trailing spaces); None is an empty line
     unit = _unit(doc)
     target = _obj(doc, "target")
-    Y = _text(_obj(doc, "plan").get("target_year"))
+    Y = _target_year(doc)
     items.append(Text(_title(doc), style="bold"))
     if doc.get("state") == REGION:
         t = table("The region year by year")

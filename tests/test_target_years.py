@@ -1,0 +1,115 @@
+"""SPEC §2.1: a target may override the plan's ``baseline_year``/``target_year``. Every label then names
+the target's own years (the numbers already do): explain, gaps, the report, the targets listing; where
+targets with different years share a table, the years are named per target, never the plan's for a target
+that overrides them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import write_file
+from fixtures_report import terminal_env
+
+PLAN_HEAD = """\
+[plan]
+id = "P"
+name = "P"
+baseline_year = 2020
+target_year = 2035
+
+[[state]]
+code = "AAA"
+alpha2 = "AA"
+name = "Alphaland"
+
+[[state]]
+code = "BBB"
+alpha2 = "BB"
+name = "Betastan"
+
+[[indicator]]
+id = "x"
+name = "X"
+unit = "index"
+min = 0
+"""
+
+OWN_YEARS = """
+[[target]]
+id = "t"
+title = "X doubles"
+indicator = "x"
+kind = "relative"
+change = 1.0
+direction = "increase"
+aggregate = "mean"
+baseline_year = {baseline}
+target_year = {target}
+"""
+
+PLAN_YEARS = """
+[[target]]
+id = "u"
+title = "X reaches 30"
+indicator = "x"
+kind = "level"
+value = 30.0
+direction = "increase"
+aggregate = "mean"
+"""
+
+FIGURES = """\
+state,indicator,year,value,source
+AAA,x,2019,10,s
+AAA,x,2021,11,s
+AAA,x,2023,12,s
+BBB,x,2021,20,s
+BBB,x,2023,21,s
+"""
+
+
+def _setup(adm, data_dir, tmp_path, *, baseline: int = 2021, target: int = 2030, plan_years: bool = False):
+    text = PLAN_HEAD + OWN_YEARS.format(baseline=baseline, target=target) + (PLAN_YEARS if plan_years else "")
+    write_file(data_dir / "targets.toml", text)
+    adm.ok("record", "--file", write_file(tmp_path / "o.csv", FIGURES))
+
+
+@pytest.fixture
+def own_years(adm, data_dir, tmp_path, monkeypatch):
+    """The plan's years are 2020–2035; its one target's, 2021–2030."""
+    terminal_env(monkeypatch, columns=200)
+    _setup(adm, data_dir, tmp_path)
+
+
+@pytest.fixture
+def mixed_years(adm, data_dir, tmp_path, monkeypatch):
+    """Target t measured 2021–2030, target u at the plan's 2020–2035."""
+    terminal_env(monkeypatch, columns=200)
+    _setup(adm, data_dir, tmp_path, plan_years=True)
+
+
+def _plan_years_absent(text: str) -> None:
+    assert "2035" not in text, text
+    assert "2020" not in text, text
+
+
+# ---- explain -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_explain_state_names_the_targets_year(adm, own_years, fmt):
+    out = adm.ok("explain", "t", "-s", "AAA", "-f", fmt).out
+    doc = adm.ok("explain", "t", "-s", "AAA", "-f", "json").json
+    assert doc["target"]["target_year"] == 2030
+    assert "goal 22.0 by 2030" in out
+    assert re.search(r"Projected 2030: 16\.\d", out), out
+    assert "2035" not in out
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_explain_region_names_the_targets_year(adm, own_years, fmt):
+    out = adm.ok("explain", "t", "-f", fmt).out
+    assert "Projected 2030:" in out
+    if fmt == "table":
+        assert "Proj 2030" in out
+    assert "2035" not in out
