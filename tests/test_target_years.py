@@ -113,3 +113,20 @@ def test_explain_region_names_the_targets_year(adm, own_years, fmt):
     if fmt == "table":
         assert "Proj 2030" in out
     assert "2035" not in out
+
+
+# ---- gaps --------------------------------------------------------------------------------------
+
+def test_gaps_note_and_title_name_the_targets_year(adm, own_years):
+    out = " ".join(adm.ok("gaps").out.split())
+    assert "Proj: projected value in 2030; Short: projected shortfall in 2030" in out
+    assert "gaps to the 2030 targets" in out
+    assert "2035" not in out
+
+
+def test_gaps_with_targets_of_different_years_name_each(adm, mixed_years):
+    out = " ".join(adm.ok("gaps").out.split())
+    assert "2030" in out and "2035" in out
+    assert "in 2035" not in out.replace("2035: u", "")  # no blanket "in 2035" for t
+    assert "gaps to the 2035 targets" not in out and "gaps to 2035" not in out
+    assert "2030: t" in out and "2035: u" in out, out

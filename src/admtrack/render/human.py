@@ -306,11 +306,18 @@ def _matrix(con: Console, result) -> list[RenderableType | None]:
 def gaps(result) -> None:
     con = console()
     m = result.plan.meta
-    y = m.target_year
+    years = target_years(result)
+    (y,) = years if len(years) == 1 else (None,)
     lines = spec.gap_lines(result)
-    items: list[RenderableType | None] = [
-        title(con, f"{m.id} gaps to the {y} targets, worst first — {_when(result)}, {result.method} method",
-              f"{m.id} gaps to {y}, worst first — {_when(result)}", f"{m.id} gaps to {y}, {_when(result)}")]
+    if y is None:  # SPEC §2.1: targets with years of their own; the note below names them
+        heads = (f"{m.id} gaps to the targets, worst first — {_when(result)}, {result.method} method",
+                 f"{m.id} gaps, worst first — {_when(result)}", f"{m.id} gaps, {_when(result)}")
+        when = "in the target's year (" + "; ".join(f"{year}: " + ", ".join(ids) for year, ids in years.items()) + ")"
+    else:
+        heads = (f"{m.id} gaps to the {y} targets, worst first — {_when(result)}, {result.method} method",
+                 f"{m.id} gaps to {y}, worst first — {_when(result)}", f"{m.id} gaps to {y}, {_when(result)}")
+        when = f"in {y}"
+    items: list[RenderableType | None] = [title(con, *heads)]
     t, layout = pick(con, spec.GAPS, lines)
     items += [t, *left_out(spec.GAPS, layout)]
     if "target_no" in layout.keys:
@@ -319,11 +326,21 @@ def gaps(result) -> None:
               *proxy_notes(result),
               Text("Need/y: annual pace required from the latest year; Pace/y: observed pace over the trend "
                    "window (compound %, or change per year where values are not all positive); Proj: projected "
-                   f"value in {y}; Short: projected shortfall in {y}, in the target's unit; Goal: the value each "
-                   "series must reach (a state's fair share of a sum); Contrib: the state's share of the "
-                   "region's gap. Rows: worst status first, then by shortfall as a share of the goal.",
-                   style="dim")]
+                   f"value {when}; Short: projected shortfall {'in that year' if y is None else when}, in the "
+                   "target's unit; Goal: the value each series must reach (a state's fair share of a sum); "
+                   "Contrib: the state's share of the region's gap. Rows: worst status first, then by shortfall "
+                   "as a share of the goal.", style="dim")]
     show(con, *items)
+
+
+def target_years(result) -> dict[int, list[str]]:
+    """The target years of the targets shown (SPEC §2.1: a target's own, else the plan's), earliest first,
+    each with the ids of its targets."""
+    out: dict[int, list[str]] = {}
+    for tr in result.targets:
+        goal = tr.goal or result.plan.goal(tr.target)
+        out.setdefault(goal.target_year, []).append(tr.target.id)
+    return dict(sorted(out.items())) or {result.plan.meta.target_year: []}
 
 
 # ---- listings ----------------------------------------------------------------------------------
