@@ -130,3 +130,49 @@ def test_gaps_with_targets_of_different_years_name_each(adm, mixed_years):
     assert "in 2035" not in out.replace("2035: u", "")  # no blanket "in 2035" for t
     assert "gaps to the 2035 targets" not in out and "gaps to 2035" not in out
     assert "2030: t" in out and "2035: u" in out, out
+
+
+# ---- the report --------------------------------------------------------------------------------
+
+def _outside_svg(html: str) -> str:
+    return re.sub(r"<svg.*?</svg>", "", html, flags=re.S)
+
+
+@pytest.mark.parametrize("target_year", [2030, 2032])
+def test_report_markdown_names_the_targets_years(adm, data_dir, tmp_path, target_year):
+    _setup(adm, data_dir, tmp_path, target=target_year)
+    adm.ok("report", "-f", "markdown", "-o", tmp_path / "r.md")
+    text = (tmp_path / "r.md").read_text(encoding="utf-8")
+    _plan_years_absent(text)
+    assert f"carried to {target_year} " in text  # the method line
+    assert "carried to 2030" not in text or target_year == 2030
+    head = next(line for line in text.splitlines() if line.startswith("| # | Target |"))
+    row = next(line for line in text.splitlines() if line.startswith("| T1 |"))
+    cells = dict(zip([c.strip() for c in head.split("|")], [c.strip() for c in row.split("|")]))
+    projected = next(v for k, v in cells.items() if k.startswith("Projected"))
+    assert str(target_year) in projected or f"Projected {target_year}" in head, (head, row)
+
+
+@pytest.mark.parametrize("target_year", [2030, 2032])
+def test_report_html_names_the_targets_years(adm, data_dir, tmp_path, target_year):
+    _setup(adm, data_dir, tmp_path, target=target_year)
+    adm.ok("report", "-o", tmp_path / "r.html")
+    text = _outside_svg((tmp_path / "r.html").read_text(encoding="utf-8"))
+    _plan_years_absent(text)
+    if target_year != 2030:
+        assert "2030" not in text
+    assert str(target_year) in text
+
+
+def test_report_with_targets_of_different_years_names_each(adm, data_dir, tmp_path):
+    _setup(adm, data_dir, tmp_path, target=2032, plan_years=True)
+    adm.ok("report", "-f", "markdown", "-o", tmp_path / "r.md")
+    md = (tmp_path / "r.md").read_text(encoding="utf-8")
+    adm.ok("report", "-o", tmp_path / "r.html")
+    html = _outside_svg((tmp_path / "r.html").read_text(encoding="utf-8"))
+    for text in (md, html):
+        assert "carried to 2030" not in text and "2030" not in text
+        rows = {m.group(1): m.group(0) for m in re.finditer(r"\| T\d \| (X doubles|X reaches 30) \|.*", text)}
+        if text is md:
+            assert "2032" in rows["X doubles"] and "2035" in rows["X reaches 30"], rows
+            assert "2035" not in rows["X doubles"] and "2032" not in rows["X reaches 30"], rows
