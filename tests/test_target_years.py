@@ -5,6 +5,8 @@ that overrides them."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
@@ -176,3 +178,38 @@ def test_report_with_targets_of_different_years_names_each(adm, data_dir, tmp_pa
         if text is md:
             assert "2032" in rows["X doubles"] and "2035" in rows["X reaches 30"], rows
             assert "2035" not in rows["X doubles"] and "2032" not in rows["X reaches 30"], rows
+
+
+# ---- targets -----------------------------------------------------------------------------------
+
+def test_targets_table_names_the_targets_years(adm, own_years):
+    out = " ".join(adm.ok("targets").out.split())
+    assert "+100% vs 2021" in out
+    assert "targets for 2030, baseline 2021" in out
+    _plan_years_absent(out)
+
+
+def test_targets_table_with_different_years_names_them_per_row(adm, mixed_years):
+    out = adm.ok("targets").out
+    title = out.splitlines()[0]
+    assert "2030" not in title and "2035" not in title
+    t_row = next(line for line in out.splitlines() if line.startswith("t "))
+    u_row = next(line for line in out.splitlines() if line.startswith("u "))
+    assert "2021" in t_row and "2030" in t_row and "2035" not in t_row and "2020" not in t_row, t_row
+    assert "2035" in u_row and "2030" not in u_row, u_row
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "markdown"])
+def test_targets_rows_carry_the_years(adm, mixed_years, fmt):
+    out = adm.ok("targets", "-f", fmt).out
+    if fmt == "markdown":
+        lines = [line.strip("|").split("|") for line in out.strip().splitlines()]
+        rows = [dict(zip([h.strip() for h in lines[0]], [c.strip() for c in r])) for r in lines[2:]]
+    else:
+        rows = list(csv.DictReader(io.StringIO(out), delimiter="," if fmt == "csv" else "\t"))
+    by_id = {r["id"]: r for r in rows}
+    assert (by_id["t"]["baseline_year"], by_id["t"]["target_year"]) == ("2021", "2030")
+    assert (by_id["u"]["baseline_year"], by_id["u"]["target_year"]) == ("2020", "2035")
+    doc = adm.ok("targets", "-f", "json").json
+    t = next(x for x in doc["targets"] if x["id"] == "t")
+    assert (t["baseline_year"], t["target_year"]) == (2021, 2030)

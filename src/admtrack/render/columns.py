@@ -477,16 +477,30 @@ EXPORT = Spec("export", (
 
 @dataclass(frozen=True, slots=True)
 class TargetRow:
+    """A target of the listing, with the years it is measured between (SPEC §2.1: its own, else the
+    plan's); ``years_shown``: the targets listed do not all share them, so its Goal cell names them."""
+
     target: Any  # plan.Target
     indicator: Any  # plan.Indicator
     baseline_year: int
+    target_year: int
+    years_shown: bool = False
+
+
+def target_rows(plan, targets) -> list[TargetRow]:
+    goals = [plan.goal(t) for t in targets]
+    shown = len({(g.baseline_year, g.target_year) for g in goals}) > 1
+    return [TargetRow(t, plan.indicators[t.indicator], g.baseline_year, g.target_year, shown)
+            for t, g in zip(targets, goals)]
 
 
 def _goal_text(r: TargetRow, short: bool) -> str:
     t = r.target
     if t.kind == "level":
-        return fmt.fmt_value(t.value, r.indicator.unit)
-    return f"{t.change * 100:+.0f}% vs {r.baseline_year}"
+        text = fmt.fmt_value(t.value, r.indicator.unit)
+        return f"{text} by {r.target_year}, baseline {r.baseline_year}" if r.years_shown else text
+    text = f"{t.change * 100:+.0f}% vs {r.baseline_year}"
+    return f"{text} by {r.target_year}" if r.years_shown else text
 
 
 def _region_text(r: TargetRow, short: bool) -> str:
@@ -504,6 +518,8 @@ TARGETS = Spec("targets", (
     Column("kind", value=lambda r: r.target.kind, outputs="machine"),
     Column("value", numeric=True, value=lambda r: r.target.value, outputs="machine"),
     Column("change", numeric=True, value=lambda r: r.target.change, outputs="machine"),
+    Column("baseline_year", numeric=True, value=lambda r: r.baseline_year, outputs="machine"),  # SPEC §2.1
+    Column("target_year", numeric=True, value=lambda r: r.target_year, outputs="machine"),
     Column("goal", "Goal", numeric=True, text=_goal_text, outputs="people"),
     Column("direction", value=lambda r: r.target.direction, outputs="machine"),
     Column("aggregate", "Region", value=lambda r: r.target.aggregate, text=_region_text, wrap=True,

@@ -352,8 +352,14 @@ def targets(plan, rows: list[spec.TargetRow]) -> None:
     it, ind_layout = pick(con, spec.INDICATORS, list(plan.indicators.values()))
     notes = [Text(f"{PROXY_MARK} {i.id} is a proxy: {i.proxy}", style="dim")
              for i in plan.indicators.values() if i.proxy]
-    show(con, title(con, f"{m.name} ({m.id}): targets for {m.target_year}, baseline {m.baseline_year}",
-                    f"{m.id}: targets for {m.target_year}, baseline {m.baseline_year}"),
+    spans = {(r.baseline_year, r.target_year) for r in rows} or {(m.baseline_year, m.target_year)}
+    if len(spans) == 1:  # the targets' own years (SPEC §2.1), which need not be the plan's
+        (baseline, year), = spans
+        heads = (f"{m.name} ({m.id}): targets for {year}, baseline {baseline}",
+                 f"{m.id}: targets for {year}, baseline {baseline}")
+    else:  # named in each Goal cell
+        heads = (f"{m.name} ({m.id}): targets, each for its own year", f"{m.id}: targets")
+    show(con, title(con, *heads),
          t, *left_out(spec.TARGETS, layout), None, title(con, "Indicators"), it,
          *left_out(spec.INDICATORS, ind_layout), *notes)
 
