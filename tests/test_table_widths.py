@@ -139,3 +139,29 @@ def test_every_table_fits_uncropped(adm, small_plan, monkeypatch, command):
         Console(file=buf, width=width, color_system=None, highlight=False).print(t, crop=False)
         for line in buf.getvalue().splitlines():
             assert cell_width(line.rstrip()) <= width and "…" not in line, (command, width, line)
+
+
+@pytest.mark.parametrize("state", [None, "MYS"])
+def test_explain_tables_keep_numbers_whole_at_every_width(adm, monkeypatch, state):
+    """explain's tables, too, leave a column out rather than break a number across lines."""
+    from admtrack.render.fmt import fmt_value
+
+    target = "digital-economy-value-added"  # long derived sources, money values
+    args = ["explain", target] + (["-s", state] if state else [])
+    doc = adm.ok(*args, "-f", "json").json
+    unit = doc["target"]["unit"]
+    figures = [(y["year"], y["value"]) for y in doc["years"]] if state is None else \
+        [(p["year"], p["value"]) for p in doc["points"]]
+    assert figures
+    for width in range(40, 121):
+        terminal_env(monkeypatch, columns=width)
+        out = adm.ok(*args).out
+        lines = out.splitlines()
+        for line in lines:
+            assert cell_width(line) <= width, (width, line)
+        rule = next(i for i, line in enumerate(lines) if line.startswith("─"))
+        if "Value" not in lines[rule - 1].split():
+            continue
+        for year, value in figures:
+            row = next(line for line in lines[rule + 1:] if line.startswith(str(year)))
+            assert f" {fmt_value(value, unit)}" in row, (width, row)
