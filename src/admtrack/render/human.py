@@ -93,13 +93,14 @@ def build(report: spec.Spec, layout: spec.Layout, rows: Iterable, cols: Sequence
 def column_widths(t: Table, *, squeeze: bool = True, natural: bool = False) -> list[int]:
     """The width each column of a table needs: its cells whole, a wrapping column at its narrowest
     (``squeeze``) or else only prose (wider than ``WRAP_MIN``) wrapped; ``natural``: every cell on one line.
-    Never less than a column's ``min_width``, below which Rich does not draw it."""
+    A column's ``min_width`` is how narrow it may wrap, not padding: one whose cells are all narrower is as
+    wide as they are (``fix_widths`` then tells Rich, which would pad it)."""
     out = []
     for col in t.columns:
         cells = [cell_len(col.header) if isinstance(col.header, str) else 0]
         cells += [c.cell_len if isinstance(c, Text) else cell_len(str(c)) for c in col._cells]
         widest = max(cells)
-        floor = col.min_width or 0
+        floor = min(col.min_width or 0, widest)
         if col.no_wrap or natural:
             out.append(max(widest, floor))
         else:
