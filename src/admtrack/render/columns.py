@@ -79,11 +79,21 @@ class Column:
 
 @dataclass(frozen=True, slots=True)
 class Layout:
-    """The people columns a table shows, in order; ``short`` picks short heads and compact cells."""
+    """The people columns a table shows, in order; ``short`` picks short heads and compact cells.
+
+    ``drop``: where even the narrowest layout does not fit the terminal, the columns it leaves out, first
+    first, rather than cut a cell (by default from the right, the first column kept); ``left_out``: the
+    columns a layout so narrowed has left out."""
 
     name: str
     keys: tuple[str, ...]
     short: bool = False
+    drop: tuple[str, ...] = ()
+    left_out: tuple[str, ...] = ()
+
+    def dropping(self) -> tuple[str, ...]:
+        """The keys to leave out, in order, where this layout does not fit."""
+        return tuple(k for k in self.drop if k in self.keys) or tuple(reversed(self.keys[1:]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,7 +323,7 @@ STATUS = Spec("status", (*_ASSESSMENT_HEAD, *_REGION, _PROXY), (
     Layout("medium", ("target_no", *_STATUS_KEYS)),
     Layout("compact", ("target_no", *_STATUS_KEYS), short=True),
     Layout("narrow", ("target_no", "latest", "target", "attainment", "gap", "status_mark", "coverage_short"),
-           short=True),
+           short=True, drop=("coverage_short", "target", "gap", "latest", "attainment")),
 ))
 #: Markdown: the status report's rows (region and states) with the columns of the wide table
 STATUS_MARKDOWN = Layout("markdown", ("target_id", "state", *_STATUS_KEYS))
@@ -326,7 +336,8 @@ GAPS = Spec("gaps", (*_ASSESSMENT_HEAD, *_GAPS_ONLY, *_REGION, _PROXY), (
     Layout("compact", ("target_no", "state", "latest", "target", "gap", "required_rate", "observed_rate",
                        "shortfall", "status_mark", "contribution"), short=True),
     Layout("narrow", ("target_no", "state", "latest", "gap", "required_rate", "observed_rate", "shortfall",
-                      "status_mark"), short=True),
+                      "status_mark"), short=True,
+           drop=("latest", "observed_rate", "required_rate", "gap", "shortfall")),
 ))
 GAPS_MARKDOWN = GAPS.layouts[0]
 
@@ -435,7 +446,8 @@ HISTORY = Spec("history", (
 ), (
     Layout("wide", ("year", "value", "obs", "layer", "status", "recorded_at", "what")),
     Layout("medium", ("year", "value", "obs", "layer", "status", "what"), short=True),
-    Layout("narrow", ("year", "value_marked", "layer", "status", "what"), short=True),
+    Layout("narrow", ("year", "value_marked", "layer", "status", "what"), short=True,
+           drop=("layer", "what", "status")),
 ))
 
 
@@ -465,16 +477,30 @@ EXPORT = Spec("export", (
 
 @dataclass(frozen=True, slots=True)
 class TargetRow:
+    """A target of the listing, with the years it is measured between (SPEC §2.1: its own, else the
+    plan's); ``years_shown``: the targets listed do not all share them, so its Goal cell names them."""
+
     target: Any  # plan.Target
     indicator: Any  # plan.Indicator
     baseline_year: int
+    target_year: int
+    years_shown: bool = False
+
+
+def target_rows(plan, targets) -> list[TargetRow]:
+    goals = [plan.goal(t) for t in targets]
+    shown = len({(g.baseline_year, g.target_year) for g in goals}) > 1
+    return [TargetRow(t, plan.indicators[t.indicator], g.baseline_year, g.target_year, shown)
+            for t, g in zip(targets, goals)]
 
 
 def _goal_text(r: TargetRow, short: bool) -> str:
     t = r.target
     if t.kind == "level":
-        return fmt.fmt_value(t.value, r.indicator.unit)
-    return f"{t.change * 100:+.0f}% vs {r.baseline_year}"
+        text = fmt.fmt_value(t.value, r.indicator.unit)
+        return f"{text} by {r.target_year}, baseline {r.baseline_year}" if r.years_shown else text
+    text = f"{t.change * 100:+.0f}% vs {r.baseline_year}"
+    return f"{text} by {r.target_year}" if r.years_shown else text
 
 
 def _region_text(r: TargetRow, short: bool) -> str:
@@ -492,6 +518,8 @@ TARGETS = Spec("targets", (
     Column("kind", value=lambda r: r.target.kind, outputs="machine"),
     Column("value", numeric=True, value=lambda r: r.target.value, outputs="machine"),
     Column("change", numeric=True, value=lambda r: r.target.change, outputs="machine"),
+    Column("baseline_year", numeric=True, value=lambda r: r.baseline_year, outputs="machine"),  # SPEC §2.1
+    Column("target_year", numeric=True, value=lambda r: r.target_year, outputs="machine"),
     Column("goal", "Goal", numeric=True, text=_goal_text, outputs="people"),
     Column("direction", value=lambda r: r.target.direction, outputs="machine"),
     Column("aggregate", "Region", value=lambda r: r.target.aggregate, text=_region_text, wrap=True,
@@ -528,7 +556,7 @@ INDICATORS = Spec("indicators", (
     Column("name", "Name / derivation", text=_indicator_name, outputs="people", wrap=True),
 ), (
     Layout("wide", ("id", "unit", "range", "name")),
-    Layout("narrow", ("id", "unit", "name"), short=True),
+    Layout("narrow", ("id", "unit", "name"), short=True, drop=("unit", "name")),
 ))
 
 STATES = Spec("states", (
@@ -539,5 +567,5 @@ STATES = Spec("states", (
            text=lambda s, short: ", ".join(s.aliases), wrap=True),
     Column("joined", "Joined", value=lambda s: s.joined, text=lambda s, short: str(s.joined or "")),
 ), (
-    Layout("wide", ("code", "alpha2", "name", "joined", "aliases")),
+    Layout("wide", ("code", "alpha2", "name", "joined", "aliases"), drop=("aliases", "joined", "alpha2")),
 ))

@@ -157,7 +157,7 @@ def _markdown(report: spec.Spec, layout: spec.Layout, rows, *, notes: Sequence[s
 # ---- plan listings -----------------------------------------------------------------------------
 
 def targets(plan, chosen, fmt: str, *, raw: bool = False, as_recorded: str | None = None) -> None:
-    rows = [spec.TargetRow(t, plan.indicators[t.indicator], plan.meta.baseline_year) for t in chosen]
+    rows = spec.target_rows(plan, chosen)
     if fmt == "json":
         machine.write_json({"schema": "admtrack.targets/1", "as_recorded": as_recorded,
                             "plan": plan.meta.dump(),

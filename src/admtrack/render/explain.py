@@ -7,9 +7,12 @@ it; the helpers below read the document that way, so that no missing figure can 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from admtrack.model import REGION
+from admtrack.render import columns as spec
 from admtrack.render import machine
 from admtrack.render.fmt import LABEL, fmt_value, pct, proxy_marked, proxy_note, rate
 
@@ -57,6 +60,12 @@ def _weight(w: float | None) -> str:
 
 def _point(p: dict[str, Any], unit: str) -> str:
     return f"{fmt_value(p.get('value'), unit)} ({_text(p.get('year'))})"
+
+
+def _target_year(doc: dict[str, Any]) -> str:
+    """The year the target is measured at: its own (SPEC §2.1: it may override the plan's), else the plan's."""
+    year = _obj(doc, "target").get("target_year")
+    return _text(_obj(doc, "plan").get("target_year") if year is None else year)
 
 
 def _unit(doc: dict[str, Any]) -> str:
@@ -111,7 +120,7 @@ def story(doc: dict[str, Any]) -> list[str]:
     """How the assessment follows, in sentences (shared by the table and Markdown)."""
     a = _obj(doc, "assessment")
     unit = _unit(doc)
-    Y = _text(_obj(doc, "plan").get("target_year"))
+    Y = _target_year(doc)
     region = doc.get("state") == REGION
     out = []
     b, latest = a.get("baseline"), a.get("latest")
@@ -175,122 +184,119 @@ def _latest_used(doc: dict[str, Any]) -> dict[str, Any] | None:
     return next((y for y in reversed(_items(doc, "years")) if y.get("used")), None)
 
 
+def _spec(name: str, heads: list[tuple[str, str, str]], drop: tuple[str, ...]) -> spec.Spec:
+    """A table of text cells (rows: dicts by key), laid out like every other table (``human.pick``):
+    ``heads`` are (key, head, how), ``how`` one of ``text``, ``number`` (right-aligned) or ``prose`` (may
+    wrap); ``drop``: the columns to leave out, in order, where the terminal is too narrow for them."""
+    cols = tuple(spec.Column(key, head, numeric=how == "number", wrap=how == "prose", outputs="people",
+                             text=partial(_cell, key=key))
+                 for key, head, how in heads)
+    return spec.Spec(name, cols, (spec.Layout(name, tuple(c.key for c in cols), drop=drop),))
+
+
+def _cell(row: dict[str, str], short: bool, key: str) -> str:
+    return row[key]
+
+
 def _table(doc: dict[str, Any], lines: list[str]) -> None:
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
-    from admtrack.render.human import console, show
+    from admtrack.render.human import console, left_out, pick, show
 
-    def table(title: str) -> Table:
-        return Table(
-            title=title,
-            box=box.SIMPLE_HEAD,
-            title_justify="left",
-            title_style="bold",
-            pad_edge=False,
-            padding=(0, 0, 0, 1),
-            show_edge=False,
-        )
+    con = console()
 
-    def num_column(t: Table, head: str) -> None:
-        t.add_column(head, justify="right", overflow="fold")
+    def table(title: str, report: spec.Spec, rows: list[dict[str, str]], dim: Iterable[int] = ()) -> list:
+        t, layout = pick(con, report, rows)
+        for i in dim:
+            t.rows[i].style = "dim"
+        return [Text(title, style="bold"), t, *left_out(report, layout)]
 
     items: list = []  # printed at once by human.show (no trailing spaces); None is an empty line
     unit = _unit(doc)
     target = _obj(doc, "target")
-    Y = _text(_obj(doc, "plan").get("target_year"))
+    Y = _target_year(doc)
     items.append(Text(_title(doc), style="bold"))
     if doc.get("state") == REGION:
-        t = table("The region year by year")
-        t.add_column("Year", no_wrap=True)
-        num_column(t, "Value")
-        t.add_column("Basis", no_wrap=True)
-        num_column(t, "States")
-        num_column(t, "Weight")
-        t.add_column("Used", no_wrap=True)
-        for y in _items(doc, "years"):
+        years = _items(doc, "years")
+        rows = []
+        for y in years:
             c = _obj(y, "coverage")
-            t.add_row(
-                _text(y.get("year")),
-                fmt_value(y.get("value"), unit),
-                _text(y.get("basis")),
-                f"{_text(c.get('states'))}/{_text(c.get('of'))}",
-                pct(c.get("weight_share")),
-                "yes" if y.get("used") else f"no (< {pct(doc.get('min_coverage'))})",
-                style="" if y.get("used") else "dim",
-            )
-        items.append(t)
+            rows.append({
+                "year": _text(y.get("year")),
+                "value": fmt_value(y.get("value"), unit),
+                "basis": _text(y.get("basis")),
+                "states": f"{_text(c.get('states'))}/{_text(c.get('of'))}",
+                "weight": pct(c.get("weight_share")),
+                "used": "yes" if y.get("used") else f"no (< {pct(doc.get('min_coverage'))})",
+            })
+        report = _spec("years", [("year", "Year", "text"), ("value", "Value", "number"), ("basis", "Basis", "text"),
+                                 ("states", "States", "number"), ("weight", "Weight", "number"),
+                                 ("used", "Used", "text")], drop=("basis", "weight", "states"))
+        items += table("The region year by year", report, rows,
+                       dim={i for i, y in enumerate(years) if not y.get("used")})
         used = _latest_used(doc)
         if used is not None:
-            items.append(None)
-            t = table(f"Contributors to {_text(used.get('year'))} (↩ carried forward)")
-            t.add_column("State", no_wrap=True)
-            t.add_column("Year", no_wrap=True)
-            num_column(t, "Value")
-            weight = target.get("weight")
-            num_column(t, f"Weight ({weight})" if weight and target.get("aggregate") == "weighted_mean" else "Weight")
-            t.add_column("Source", overflow="fold")
+            rows = []
             for part in _items(used, "contributors"):
                 mark = " ↩" if part.get("carried") else ""
                 status = f" [{part['obs_status']}]" if part.get("obs_status") else ""
-                t.add_row(
-                    _text(part.get("state")),
-                    f"{_text(part.get('year'))}{mark}",
-                    fmt_value(part.get("value"), unit) + status,
-                    _weight(part.get("weight")),
-                    part.get("source") or "",
-                )
-            items.append(t)
-            left_out = _items(used, "left_out")
-            if left_out:
+                rows.append({
+                    "state": _text(part.get("state")),
+                    "year": f"{_text(part.get('year'))}{mark}",
+                    "value": fmt_value(part.get("value"), unit) + status,
+                    "weight": _weight(part.get("weight")),
+                    "source": part.get("source") or "",
+                })
+            weight = target.get("weight")
+            weight_head = f"Weight ({weight})" if weight and target.get("aggregate") == "weighted_mean" else "Weight"
+            report = _spec("contributors", [("state", "State", "text"), ("year", "Year", "text"),
+                                            ("value", "Value", "number"), ("weight", weight_head, "number"),
+                                            ("source", "Source", "prose")], drop=("weight", "source", "year"))
+            items += [None, *table(f"Contributors to {_text(used.get('year'))} (↩ carried forward)", report, rows)]
+            left = _items(used, "left_out")
+            if left:
                 items.append(Text("Left out: " + "; ".join(
-                    f"{_text(o.get('state'))} ({_text(o.get('reason'))})" for o in left_out), style="dim"))
+                    f"{_text(o.get('state'))} ({_text(o.get('reason'))})" for o in left), style="dim"))
         projections = _items(doc, "projection_parts")
         if projections:
-            items.append(None)
-            t = table("Projections (the region applies its rule to these)")
-            t.add_column("State", no_wrap=True)
-            num_column(t, "Latest")
-            t.add_column("Trend", no_wrap=True)
-            num_column(t, f"Proj {Y}")
+            rows = []
             for part in projections:
                 tr, latest = part.get("trend"), _obj(part, "latest")
-                trend = ("none: held" if not tr else
-                         f"{_text(tr.get('from'))}–{_text(tr.get('to'))} ({_text(tr.get('points'))})")
-                t.add_row(
-                    _text(part.get("state")),
-                    f"{fmt_value(latest.get('value'), unit)} {_year_short(latest.get('year'))}",
-                    trend,
-                    fmt_value(part.get("projected"), unit),
-                )
-            items.append(t)
+                rows.append({
+                    "state": _text(part.get("state")),
+                    "latest": f"{fmt_value(latest.get('value'), unit)} {_year_short(latest.get('year'))}",
+                    "trend": "none: held" if not tr else
+                    f"{_text(tr.get('from'))}–{_text(tr.get('to'))} ({_text(tr.get('points'))})",
+                    "projected": fmt_value(part.get("projected"), unit),
+                })
+            report = _spec("projections", [("state", "State", "text"), ("latest", "Latest", "number"),
+                                           ("trend", "Trend", "text"), ("projected", f"Proj {Y}", "number")],
+                           drop=("trend", "latest"))
+            items += [None, *table("Projections (the region applies its rule to these)", report, rows)]
     else:
-        t = table(f"{_text(doc.get('state'))}: every current figure")
-        t.add_column("Year", no_wrap=True)
-        num_column(t, "Value")
-        t.add_column("Layer", no_wrap=True)
-        t.add_column("Source", overflow="fold")
         window = doc.get("trend_window") or []
         first, last = (window[0], window[-1]) if window else (None, None)
+        rows = []
         for p in _items(doc, "points"):
             year = p.get("year")
             inside = first is not None and last is not None and year is not None and first <= year <= last
             status = f" [{p['obs_status']}]" if p.get("obs_status") else ""
-            t.add_row(
-                _text(year) + (" •" if inside else ""),
-                fmt_value(p.get("value"), unit) + status,
-                _text(p.get("layer")),
-                p.get("source") or "",
-            )
-        items.append(t)
+            rows.append({
+                "year": _text(year) + (" •" if inside else ""),
+                "value": fmt_value(p.get("value"), unit) + status,
+                "layer": _text(p.get("layer")),
+                "source": p.get("source") or "",
+            })
+        report = _spec("points", [("year", "Year", "text"), ("value", "Value", "number"), ("layer", "Layer", "text"),
+                                  ("source", "Source", "prose")], drop=("layer", "source"))
+        items += table(f"{_text(doc.get('state'))}: every current figure", report, rows)
         if None not in (first, last):
             items.append(Text(f"• the trend window {first}–{last}", style="dim"))
     items.append(None)
     for line in lines:
         items.append(line)
     items += [Text(note, style="dim") for note in _proxy_notes(doc)]
-    show(console(), *items)
+    show(con, *items)
 
 
 def _markdown(doc: dict[str, Any], lines: list[str]) -> list[str]:

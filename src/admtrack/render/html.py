@@ -12,8 +12,9 @@ from pathlib import Path
 from admtrack.model import REGION
 from admtrack.render.fmt import LABEL, SYMBOL_CHAR, fmt_gap, fmt_value, pct, proxy_marked, rate
 
+#: ``{year}``: the target year, or "each target's year" where the targets shown have different ones
 METHOD_TEXT = {
-    "projection": "projection — the latest figure carried to 2030 at the pace of the last five years, "
+    "projection": "projection — the latest figure carried to {year} at the pace of the last five years, "
     "compared with the distance to the goal (SPEC §5.3)",
     "cagr-ratio": "cagr-ratio — observed versus required compound growth, as Open SDG and Statistics Canada "
     "assess (SPEC §5.4)",
@@ -62,6 +63,21 @@ def _coverage(a: dict, weight: str | None) -> str:
 def _flag(latest: dict | None) -> str:
     status = (latest or {}).get("obs_status")
     return f" [{status}]" if status and status != "A" else ""
+
+
+def _years(t: dict, plan: dict) -> tuple[int, int]:
+    """A target's baseline and target years: its own (SPEC §2.1), else the plan's."""
+    return (t.get("baseline_year") or plan["baseline_year"], t.get("target_year") or plan["target_year"])
+
+
+def _years_text(targets: list[dict]) -> str:
+    """The years the targets are measured between: once when they share them, else per target."""
+    spans = {(t["baseline_year"], t["target_year"]) for t in targets}
+    if len(spans) == 1:
+        (b, y), = spans
+        return f"baseline {b}, targets for {y}"
+    return "baseline and target year per target: " + ", ".join(
+        f"T{t['n']} {t['baseline_year']}–{t['target_year']}" for t in targets)
 
 
 def _region_row(t: dict) -> dict:
@@ -135,11 +151,14 @@ def context(report, *, chart_markup: dict) -> dict:
     targets = []
     for i, t in enumerate(report.status["targets"], 1):
         rows = [_gap_row(r, names) for r in report.gaps["rows"] if r["target_id"] == t["id"]]
+        baseline_year, target_year = _years(t, report.plan)
         targets.append(
             {
                 "n": i,
                 "number": proxy_marked(f"T{i}", t.get("proxy")),
                 **_region_row(t),
+                "baseline_year": baseline_year,
+                "target_year": target_year,
                 "indicator": t["indicator"],
                 "rows": rows,
                 "charts": chart_markup.get(t["id"], {}),
@@ -159,6 +178,11 @@ def context(report, *, chart_markup: dict) -> dict:
     caveats: dict[str, list[str]] = {}
     for c in report.caveats:
         caveats.setdefault(c.kind, []).append(c.text)
+    # SPEC §2.1: targets may have years of their own; one year is named once, several per target
+    years = sorted({t["target_year"] for t in targets}) or [report.plan["target_year"]]
+    one_year = years[0] if len(years) == 1 else None
+    for t in targets:
+        t["projected_cell"] = t["projected"] if one_year else f"{t['projected']} ({t['target_year']})"
     return {
         "r": report,
         "plan": report.plan,
@@ -166,7 +190,11 @@ def context(report, *, chart_markup: dict) -> dict:
         "matrix": _matrix(report.status, names),
         "summary": [{**_status(s), "count": counts[s]} for s in (*LABEL,) if s in counts],
         "legend": [{**_status(s), "help": STATUS_HELP[s]} for s in LABEL],
-        "method_text": METHOD_TEXT.get(report.method, report.method),
+        "method_text": METHOD_TEXT.get(report.method, report.method).format(
+            year=one_year or "each target's year"),
+        "years_text": _years_text(targets) if targets else
+        f"baseline {report.plan['baseline_year']}, targets for {report.plan['target_year']}",
+        "projected_year": one_year,  # None: the targets shown have different target years
         "caveats": [{"head": CAVEAT_HEAD.get(k, k), "items": v} for k, v in caveats.items()],
         "states_shown": ", ".join(report.state_filter) if report.state_filter else "all member states",
     }

@@ -14,6 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from rich import box
 from rich.cells import cell_len
@@ -89,19 +90,22 @@ def build(report: spec.Spec, layout: spec.Layout, rows: Iterable, cols: Sequence
     return t
 
 
-def column_widths(t: Table, *, squeeze: bool = True) -> list[int]:
+def column_widths(t: Table, *, squeeze: bool = True, natural: bool = False) -> list[int]:
     """The width each column of a table needs: its cells whole, a wrapping column at its narrowest
-    (``squeeze``) or else only prose (wider than ``WRAP_MIN``) wrapped."""
+    (``squeeze``) or else only prose (wider than ``WRAP_MIN``) wrapped; ``natural``: every cell on one line.
+    A column's ``min_width`` is how narrow it may wrap, not padding: one whose cells are all narrower is as
+    wide as they are (``fix_widths`` then tells Rich, which would pad it)."""
     out = []
     for col in t.columns:
         cells = [cell_len(col.header) if isinstance(col.header, str) else 0]
         cells += [c.cell_len if isinstance(c, Text) else cell_len(str(c)) for c in col._cells]
         widest = max(cells)
-        if col.no_wrap:
-            out.append(widest)
+        floor = min(col.min_width or 0, widest)
+        if col.no_wrap or natural:
+            out.append(max(widest, floor))
         else:
-            least = col.min_width or widest if squeeze else max(spec.WRAP_MIN, col.min_width or 0)
-            out.append(min(widest, least))
+            least = (floor or widest) if squeeze else max(spec.WRAP_MIN, floor)
+            out.append(max(min(widest, least), floor))
     return out
 
 
@@ -112,16 +116,66 @@ def width_of(t: Table, *, squeeze: bool = True, gap: int | None = None) -> int:
     return sum(widths) + spaces * max(len(widths) - 1, 0)
 
 
+def fix_widths(t: Table, width: int, *, squeeze: bool) -> None:
+    """Set the width of every column of ``t`` (which ``width_of`` says fits in ``width``): every cell on
+    one line where there is room, else the widest wrapping columns narrowed first, none below what
+    ``column_widths`` allows. Left to itself, Rich narrows a table that is too wide below its columns'
+    needs, and crops the lines of a table it cannot narrow: a cell would be cut."""
+    widths = column_widths(t, natural=True)
+    floors = column_widths(t, squeeze=squeeze)
+    excess = sum(widths) + (1 + t.padding[3]) * max(len(widths) - 1, 0) - width
+    while excess > 0:
+        room = [i for i, (w, least) in enumerate(zip(widths, floors)) if w > least]
+        if not room:
+            break
+        top = max(widths[i] for i in room)
+        for i in room:
+            if widths[i] == top and excess > 0:
+                widths[i] -= 1
+                excess -= 1
+    for col, w in zip(t.columns, widths):
+        col.width = w
+
+
 def pick(con: Console, report: spec.Spec, rows: list) -> tuple[Table, spec.Layout]:
     """The first (widest) layout whose table fits the terminal, its columns two spaces apart or else one;
-    failing all, the narrowest."""
+    failing all, the narrowest with columns left out (``Layout.dropping``) until it fits: a cell is never
+    cut. ``Layout.left_out`` names the columns left out (``left_out``)."""
     for layout in report.layouts:
-        t = build(report, layout, rows, gap=2)
-        for squeeze in (False, True):
-            for gap in (2, 1):
-                if width_of(t, squeeze=squeeze, gap=gap) <= con.width:
-                    return (t if gap == 2 else build(report, layout, rows, gap=gap)), layout
-    return build(report, layout, rows, gap=1), layout
+        t = _fitted(con, report, layout, rows)
+        if t is not None:
+            return t, layout
+    keys = list(layout.keys)
+    for key in layout.dropping():
+        keys.remove(key)
+        narrower = replace(layout, keys=tuple(keys), left_out=tuple(k for k in layout.keys if k not in keys))
+        t = _fitted(con, report, narrower, rows)
+        if t is not None:
+            return t, narrower
+    return build(report, narrower, rows, gap=1), narrower  # one column wider than the terminal
+
+
+def _fitted(con: Console, report: spec.Spec, layout: spec.Layout, rows: list) -> Table | None:
+    """The table of ``layout`` with its column widths fixed, if it fits the terminal (prose wrapped at no
+    less than ``WRAP_MIN`` if it can be, then wrapping columns at their narrowest); else None."""
+    t = build(report, layout, rows, gap=2)
+    for squeeze in (False, True):
+        for gap in (2, 1):
+            if width_of(t, squeeze=squeeze, gap=gap) <= con.width:
+                if gap != 2:
+                    t = build(report, layout, rows, gap=gap)
+                fix_widths(t, con.width, squeeze=squeeze)
+                return t
+    return None
+
+
+def left_out(report: spec.Spec, layout: spec.Layout) -> list[Text]:
+    """A note naming the columns a terminal too narrow for them left out (none: [])."""
+    if not layout.left_out:
+        return []
+    by_key = {c.key: c for c in report.columns if c.outputs != "machine"}
+    heads = [by_key[k].head(layout.short) or k for k in layout.left_out]
+    return [Text(f"Left out at this width: {', '.join(heads)}.", style="dim")]
 
 
 def title(con: Console, *variants: str) -> Text:
@@ -193,7 +247,7 @@ def status(result) -> None:
               f"{m.id} region — {_when(result)}, {result.method}", f"{m.id} region, {_when(result)}")]
     if lines:
         t, layout = pick(con, spec.STATUS, lines)
-        items.append(t)
+        items += [t, *left_out(spec.STATUS, layout)]
         if "target_no" in layout.keys:
             items.append(legend(con, target_key(result)))
     if result.targets and result.targets[0].states:
@@ -253,24 +307,41 @@ def _matrix(con: Console, result) -> list[RenderableType | None]:
 def gaps(result) -> None:
     con = console()
     m = result.plan.meta
-    y = m.target_year
+    years = target_years(result)
+    (y,) = years if len(years) == 1 else (None,)
     lines = spec.gap_lines(result)
-    items: list[RenderableType | None] = [
-        title(con, f"{m.id} gaps to the {y} targets, worst first — {_when(result)}, {result.method} method",
-              f"{m.id} gaps to {y}, worst first — {_when(result)}", f"{m.id} gaps to {y}, {_when(result)}")]
+    if y is None:  # SPEC §2.1: targets with years of their own; the note below names them
+        heads = (f"{m.id} gaps to the targets, worst first — {_when(result)}, {result.method} method",
+                 f"{m.id} gaps, worst first — {_when(result)}", f"{m.id} gaps, {_when(result)}")
+        when = "in the target's year (" + "; ".join(f"{year}: " + ", ".join(ids) for year, ids in years.items()) + ")"
+    else:
+        heads = (f"{m.id} gaps to the {y} targets, worst first — {_when(result)}, {result.method} method",
+                 f"{m.id} gaps to {y}, worst first — {_when(result)}", f"{m.id} gaps to {y}, {_when(result)}")
+        when = f"in {y}"
+    items: list[RenderableType | None] = [title(con, *heads)]
     t, layout = pick(con, spec.GAPS, lines)
-    items.append(t)
+    items += [t, *left_out(spec.GAPS, layout)]
     if "target_no" in layout.keys:
         items.append(legend(con, target_key(result)))
     items += [legend(con, status_units() + obs_units([line.a.latest for line in lines])), reasons_note(),
               *proxy_notes(result),
               Text("Need/y: annual pace required from the latest year; Pace/y: observed pace over the trend "
                    "window (compound %, or change per year where values are not all positive); Proj: projected "
-                   f"value in {y}; Short: projected shortfall in {y}, in the target's unit; Goal: the value each "
-                   "series must reach (a state's fair share of a sum); Contrib: the state's share of the "
-                   "region's gap. Rows: worst status first, then by shortfall as a share of the goal.",
-                   style="dim")]
+                   f"value {when}; Short: projected shortfall {'in that year' if y is None else when}, in the "
+                   "target's unit; Goal: the value each series must reach (a state's fair share of a sum); "
+                   "Contrib: the state's share of the region's gap. Rows: worst status first, then by shortfall "
+                   "as a share of the goal.", style="dim")]
     show(con, *items)
+
+
+def target_years(result) -> dict[int, list[str]]:
+    """The target years of the targets shown (SPEC §2.1: a target's own, else the plan's), earliest first,
+    each with the ids of its targets."""
+    out: dict[int, list[str]] = {}
+    for tr in result.targets:
+        goal = tr.goal or result.plan.goal(tr.target)
+        out.setdefault(goal.target_year, []).append(tr.target.id)
+    return dict(sorted(out.items())) or {result.plan.meta.target_year: []}
 
 
 # ---- listings ----------------------------------------------------------------------------------
@@ -278,19 +349,26 @@ def gaps(result) -> None:
 def targets(plan, rows: list[spec.TargetRow]) -> None:
     con = console()
     m = plan.meta
-    t, _ = pick(con, spec.TARGETS, rows)
-    it, _ = pick(con, spec.INDICATORS, list(plan.indicators.values()))
+    t, layout = pick(con, spec.TARGETS, rows)
+    it, ind_layout = pick(con, spec.INDICATORS, list(plan.indicators.values()))
     notes = [Text(f"{PROXY_MARK} {i.id} is a proxy: {i.proxy}", style="dim")
              for i in plan.indicators.values() if i.proxy]
-    show(con, title(con, f"{m.name} ({m.id}): targets for {m.target_year}, baseline {m.baseline_year}",
-                    f"{m.id}: targets for {m.target_year}, baseline {m.baseline_year}"),
-         t, None, title(con, "Indicators"), it, *notes)
+    spans = {(r.baseline_year, r.target_year) for r in rows} or {(m.baseline_year, m.target_year)}
+    if len(spans) == 1:  # the targets' own years (SPEC §2.1), which need not be the plan's
+        (baseline, year), = spans
+        heads = (f"{m.name} ({m.id}): targets for {year}, baseline {baseline}",
+                 f"{m.id}: targets for {year}, baseline {baseline}")
+    else:  # named in each Goal cell
+        heads = (f"{m.name} ({m.id}): targets, each for its own year", f"{m.id}: targets")
+    show(con, title(con, *heads),
+         t, *left_out(spec.TARGETS, layout), None, title(con, "Indicators"), it,
+         *left_out(spec.INDICATORS, ind_layout), *notes)
 
 
 def states(plan_states) -> None:
     con = console()
-    t, _ = pick(con, spec.STATES, list(plan_states))
-    show(con, title(con, f"ASEAN member states ({len(plan_states)})"), t)
+    t, layout = pick(con, spec.STATES, list(plan_states))
+    show(con, title(con, f"ASEAN member states ({len(plan_states)})"), t, *left_out(spec.STATES, layout))
 
 
 # ---- history -----------------------------------------------------------------------------------
@@ -321,7 +399,7 @@ def history(h, entries: list[spec.HistoryEntry], notes: list[str]) -> None:
         for i, e in enumerate(entries):
             if e.status != "current":
                 t.rows[i].style = "dim"
-        items.append(t)
+        items += [t, *left_out(spec.HISTORY, layout)]
     else:  # a derived series has no entries of its own, but current values
         derive = h.indicator_model.derive
         items.append(Text("no entries" + (f" (derived from {', '.join(derive.of)})" if derive else ""), style="dim"))
