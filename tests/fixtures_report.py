@@ -76,7 +76,7 @@ ASSESSMENT_KEYS = {
 #: keys beyond SPEC §4's ASSESSMENT that the output may carry (documented additions):
 #: years_left/shortfall (the gaps fields, also in status), ratio (--method cagr-ratio, SPEC §5.4),
 #: basis/carried_forward (region only, SPEC §5.5), unit (gaps rows), contribution (gaps rows, SPEC §4)
-ASSESSMENT_EXTRA_KEYS = {"years_left", "shortfall", "ratio", "basis", "carried_forward"}
+ASSESSMENT_EXTRA_KEYS = {"years_left", "shortfall", "notes", "ratio", "basis", "carried_forward"}
 #: SPEC §5.7: why an assessment is insufficient_data
 REASONS = {"no_data", "no_target", "no_trend", "low_coverage", "no_base_year", "one_year"}
 #: numeric ASSESSMENT fields (JSON numbers or null)

@@ -181,3 +181,17 @@ def test_a_region_without_any_figure_says_why(adm):
     assert "no member state with a figure has a weight (labour-force)" in baseline("productivity")
     adm.ok("record", "VNM", "public-services-ai-share", "2024", "3", "--source", "s", no_reference=True)
     assert "no year reaches the minimum coverage of 50%" in baseline("public-services-ai-share")
+
+
+def test_a_baseline_beyond_the_goal_is_said_in_words(adm, tmp_path):
+    """SPEC §5.6: progress and anticipated are null "with a note": the ASSESSMENT's notes, and explain."""
+    f = tmp_path / "b.csv"
+    f.write_text("state,indicator,year,value,source\nMYS,digital-economy-share,2024,33,t\n"
+                 "MYS,digital-economy-share,2025,35,t\nMYS,digital-economy-share,2026,28,t\n", encoding="utf-8")
+    adm.ok("record", "--file", f, no_reference=True)
+    doc = adm.ok("status", "-t", "digital-economy-share", "-s", "MYS", "-f", "json", no_reference=True).json
+    a = doc["targets"][0]["states"][0]
+    assert a["progress"] is None and a["anticipated"] is None
+    assert any("baseline already at or beyond the target" in n for n in a["notes"]), a["notes"]
+    out = adm.ok("explain", "digital-economy-share", "-s", "MYS", no_reference=True).out
+    assert "baseline already at or beyond the target" in " ".join(out.split())

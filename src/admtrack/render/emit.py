@@ -23,7 +23,7 @@ def plan_head(plan) -> dict:
 
 
 def assessment_doc(a: Assessment, *, method: str, region: bool = False, sum_target: bool = False) -> dict:
-    """The SPEC §4 ASSESSMENT object (plus years_left, shortfall; ratio under cagr-ratio; basis and
+    """The SPEC §4 ASSESSMENT object (plus years_left, shortfall, notes; ratio under cagr-ratio; basis and
     carried_forward for the region; ``goal`` for the region of a ``sum`` target)."""
     tr = a.trend
     doc: dict[str, Any] = {
@@ -45,6 +45,9 @@ def assessment_doc(a: Assessment, *, method: str, region: bool = False, sum_targ
         "coverage": None,
         "years_left": a.years_left,
         "shortfall": a.shortfall,
+        # how the figures were reached where it is not the plain rule (SPEC §5.6 "with a note", a baseline
+        # taken from another year, a linear pace, a matched baseline…), in words
+        "notes": list(a.notes),
     }
     if method == "cagr-ratio":
         doc["ratio"] = a.ratio

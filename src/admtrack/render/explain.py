@@ -161,6 +161,9 @@ def story(doc: dict[str, Any]) -> list[str]:
     status = a.get("status") or "unknown"
     reason = a.get("reason")
     out.append(f"Status: {LABEL.get(status, status)}" + (f" ({reason.replace('_', ' ')})" if reason else "") + ".")
+    notes = [n for n in a.get("notes") or [] if isinstance(n, str)]
+    if notes:
+        out.append("Notes: " + "; ".join(notes) + ".")
     return out
 
 
