@@ -381,3 +381,18 @@ def test_joined_takes_only_a_day(adm, data_dir, bad, kind):
     lines[i] = 'joined = "2025-10-26"'  # its text is a date too
     path.write_text("\n".join(lines), encoding="utf-8")
     adm.ok("check")
+
+
+@pytest.mark.parametrize("clash", ["name", "region"])
+def test_a_clashing_alias_is_reported_at_its_own_line(adm, data_dir, clash):
+    """The line a reader has to fix: the aliases of the state that repeats a label, not its code."""
+    path, lines = _user_plan(adm, data_dir)
+    states = tomllib.loads("\n".join(lines))["state"]
+    last = len(states) - 1  # after the state whose name it repeats
+    alias = states[0]["name"] if clash == "name" else "asean"
+    reason = f"name or code {alias!r} is used twice" if clash == "name" else f"{alias!r} is reserved for the region"
+    i = _key_index(lines, _header_index(lines, "state", last), "aliases")
+    lines[i] = f'aliases = ["{alias}"]'
+    path.write_text("\n".join(lines), encoding="utf-8")
+    where = f"targets.toml:{i + 1}: state[{states[last]['code']}].aliases"
+    assert_clean_error(adm("check"), 1, contains=f"{where}: {reason}")

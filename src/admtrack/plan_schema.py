@@ -307,12 +307,14 @@ def _cross_check(data: PlanFile, text: str) -> list[Problem]:
 
     seen: dict[str, int] = {}
     for i, s in enumerate(data.state):
-        for label in (s.code, s.alpha2, s.name, *s.aliases):
+        # each label at the key that gives it: the line a reader has to fix
+        labelled = [("code", s.code), ("alpha2", s.alpha2), ("name", s.name), *(("aliases", a) for a in s.aliases)]
+        for key, label in labelled:
             f = _fold(label)
             if f == _fold(REGION):
-                add(("state", i, "code"), f"state[{s.code}]", f"{label!r} is reserved for the region")
+                add(("state", i, key), f"state[{s.code}].{key}", f"{label!r} is reserved for the region")
             elif f in seen and seen[f] != i:
-                add(("state", i, "code"), f"state[{s.code}]", f"name or code {label!r} is used twice")
+                add(("state", i, key), f"state[{s.code}].{key}", f"name or code {label!r} is used twice")
             seen[f] = i
     ids: set[str] = set()
     for i, ind in enumerate(data.indicator):
