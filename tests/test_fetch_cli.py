@@ -363,3 +363,18 @@ def test_a_progress_bar_on_a_terminal(data_dir, server):
     assert proc.returncode == 0, seen
     assert "NY.GDP.MKTP.CD" in seen and "3/3" in seen  # the bar of that series, all pages done
     assert "recorded 3, unchanged 0, revised 0" in seen
+
+
+def test_fetch_reaches_back_before_a_targets_own_earlier_baseline(adm, data_dir, server):
+    """--from defaults to a few years before the earliest baseline: the plan's, or a target's own."""
+    from admtrack.plan import bundled_text
+
+    plan = bundled_text()
+    marker = 'id = "digital-economy-share"\ntitle'
+    assert marker in plan
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "targets.toml").write_text(plan.replace(marker, 'id = "digital-economy-share"\nbaseline_year = 2020\n'
+                                                                'title'), encoding="utf-8")
+    serve_pages(server, gdp_pages(strings=True))
+    adm.ok("fetch", "worldbank", "--indicator", "gdp", "--state", "VNM", "--state", "la", "--to", "2025")
+    assert server.log[0][1]["date"] == ["2014:2025"]  # 2020 − 6 (the plan's own baseline, 2025, gave 2019)

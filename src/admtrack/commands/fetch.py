@@ -39,7 +39,9 @@ def run(ctx, source: str, *, indicators: list[str] | None, states: list[str] | N
     wanted = _indicators(ctx, source, indicators)
     codes = _states(ctx, states)
     this_year = current_year()
-    lo = from_year if from_year is not None else max(MIN_YEAR, plan.meta.baseline_year - YEARS_BEFORE_BASELINE)
+    # from a few years before the earliest baseline (a target may set its own, before the plan's)
+    first = min([plan.meta.baseline_year, *(t.baseline_year for t in plan.targets if t.baseline_year)])
+    lo = from_year if from_year is not None else max(MIN_YEAR, first - YEARS_BEFORE_BASELINE)
     hi = to_year if to_year is not None else this_year
     if hi > this_year:
         raise UsageError(f"--to: at most {this_year} (admtrack records observed figures), got {hi}")
