@@ -363,3 +363,52 @@ def by_cutoffs(
     if value >= limited_progress:
         return "limited_progress"
     return "regressing"
+
+
+# ---- a small plan of two states whose one target sets its own years (test_target_years, test_table_widths)
+
+PLAN_HEAD = """\
+[plan]
+id = "P"
+name = "P"
+baseline_year = 2020
+target_year = 2035
+
+[[state]]
+code = "AAA"
+alpha2 = "AA"
+name = "Alphaland"
+
+[[state]]
+code = "BBB"
+alpha2 = "BB"
+name = "Betastan"
+
+[[indicator]]
+id = "x"
+name = "X"
+unit = "index"
+min = 0
+"""
+
+OWN_YEARS = """
+[[target]]
+id = "t"
+title = "X doubles"
+indicator = "x"
+kind = "relative"
+change = 1.0
+direction = "increase"
+aggregate = "mean"
+baseline_year = {baseline}
+target_year = {target}
+"""
+
+FIGURES = """\
+state,indicator,year,value,source
+AAA,x,2019,10,s
+AAA,x,2021,11,s
+AAA,x,2023,12,s
+BBB,x,2021,20,s
+BBB,x,2023,21,s
+"""

@@ -6,53 +6,13 @@ from __future__ import annotations
 
 import pytest
 from conftest import write_file
-from fixtures_report import cell_width, terminal_env
+from fixtures_report import FIGURES, OWN_YEARS, PLAN_HEAD, cell_width, terminal_env
 
 WIDTHS = range(40, 201)
 
-SMALL_PLAN = """\
-[plan]
-id = "P"
-name = "P"
-baseline_year = 2020
-target_year = 2035
+SMALL_PLAN = PLAN_HEAD + OWN_YEARS.format(baseline=2021, target=2030)
 
-[[state]]
-code = "AAA"
-alpha2 = "AA"
-name = "Alphaland"
-
-[[state]]
-code = "BBB"
-alpha2 = "BB"
-name = "Betastan"
-
-[[indicator]]
-id = "x"
-name = "X"
-unit = "index"
-min = 0
-
-[[target]]
-id = "t"
-title = "X doubles"
-indicator = "x"
-kind = "relative"
-change = 1.0
-direction = "increase"
-aggregate = "mean"
-baseline_year = 2021
-target_year = 2030
-"""
-
-SMALL_FIGURES = """\
-state,indicator,year,value,source
-AAA,x,2019,10,s
-AAA,x,2021,11,s
-AAA,x,2023,12,s
-BBB,x,2021,20,s
-BBB,x,2023,21,s
-"""
+SMALL_FIGURES = FIGURES
 
 
 @pytest.fixture

@@ -11,44 +11,7 @@ import re
 
 import pytest
 from conftest import write_file
-from fixtures_report import terminal_env
-
-PLAN_HEAD = """\
-[plan]
-id = "P"
-name = "P"
-baseline_year = 2020
-target_year = 2035
-
-[[state]]
-code = "AAA"
-alpha2 = "AA"
-name = "Alphaland"
-
-[[state]]
-code = "BBB"
-alpha2 = "BB"
-name = "Betastan"
-
-[[indicator]]
-id = "x"
-name = "X"
-unit = "index"
-min = 0
-"""
-
-OWN_YEARS = """
-[[target]]
-id = "t"
-title = "X doubles"
-indicator = "x"
-kind = "relative"
-change = 1.0
-direction = "increase"
-aggregate = "mean"
-baseline_year = {baseline}
-target_year = {target}
-"""
+from fixtures_report import FIGURES, OWN_YEARS, PLAN_HEAD, terminal_env
 
 PLAN_YEARS = """
 [[target]]
@@ -59,15 +22,6 @@ kind = "level"
 value = 30.0
 direction = "increase"
 aggregate = "mean"
-"""
-
-FIGURES = """\
-state,indicator,year,value,source
-AAA,x,2019,10,s
-AAA,x,2021,11,s
-AAA,x,2023,12,s
-BBB,x,2021,20,s
-BBB,x,2023,21,s
 """
 
 
