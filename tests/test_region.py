@@ -380,3 +380,11 @@ def test_overflow_gives_null_not_a_traceback(rule):
             assert v is None or math.isfinite(v), (a.state, name, v)
         assert a.latest is None or math.isfinite(a.latest.value)
         assert (a.reason is None) == (a.status != INSUFFICIENT)
+
+
+def test_years_whose_aggregate_overflows_are_left_out_with_a_note():
+    """Absurd figures (1e308 + 1e308): the year has no finite region value; the region says so."""
+    values = {"A": S({2024: 1e308, 2025: 1e308}), "B": S({2024: 1e308, 2025: 1e308})}
+    ta = assess_target(values, None, AB, level(1000), "sum")
+    assert [ry.year for ry in ta.series] == []
+    assert any("not a finite number in 2024, 2025" in n for n in ta.region.notes), ta.region.notes

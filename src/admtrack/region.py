@@ -171,8 +171,10 @@ def region_series(
     *,
     reported: Sequence[Point] = (),
     min_coverage: float = 0.5,
+    overflowed: list[int] | None = None,
 ) -> list[RegionYear]:
-    """The region series (SPEC §5.5), oldest first.
+    """The region series (SPEC §5.5), oldest first; ``overflowed`` (if given) gets the years left out
+    because the rule's result is not a finite number (absurd data: 1e308 + 1e308).
 
     A year is in it when (a) a reported ``ASEAN`` observation exists for it (basis ``"reported"``,
     value = that figure), or (b) some member has an observation in exactly that year, the rule gives a
@@ -194,6 +196,8 @@ def region_series(
         elif value is not None and coverage.weight_share >= min_coverage:
             source = f"aggregate: {rule} of {coverage.states} of {coverage.of} member states"
             out.append(RegionYear(y, value, coverage, "aggregated", contributing, carried, source, cov_w))
+        elif value is None and contributing and coverage.weight_share >= min_coverage and overflowed is not None:
+            overflowed.append(y)
     return out
 
 
@@ -259,7 +263,9 @@ def assess_target(
     with a matched baseline and a bottom-up projection. ``contribution`` splits the region's gap
     exactly among C (null outside C and when the latest value is reported)."""
     _check(rule, weights)
-    series = region_series(values, weights, members, rule, reported=reported, min_coverage=min_coverage)
+    overflowed: list[int] = []
+    series = region_series(values, weights, members, rule, reported=reported, min_coverage=min_coverage,
+                           overflowed=overflowed)
     pts = {m: sorted_points(values.get(m, ())) for m in members}
     wts = None if weights is None else {m: _by_year(weights.get(m, ())) for m in members}
     last = series[-1] if series else None
@@ -287,6 +293,9 @@ def assess_target(
             _contributions(last, rule, own_goal, goal.direction, states)
     if goal.kind == "level" and rule == "sum":
         region.goal = _finite(goal.value)
+    if overflowed:
+        region.notes.append("the region's value is not a finite number in " + ", ".join(map(str, overflowed))
+                            + " (the figures are too large to add up): those years are left out")
     return TargetAssessment(region, states, series)
 
 
