@@ -82,14 +82,12 @@ class Layout:
     """The people columns a table shows, in order; ``short`` picks short heads and compact cells.
 
     ``drop``: where even the narrowest layout does not fit the terminal, the columns it leaves out, first
-    first, rather than cut a cell (by default from the right, the first column kept); ``left_out``: the
-    columns a layout so narrowed has left out."""
+    first, rather than cut a cell (by default from the right, the first column kept)."""
 
     name: str
     keys: tuple[str, ...]
     short: bool = False
     drop: tuple[str, ...] = ()
-    left_out: tuple[str, ...] = ()
 
     def dropping(self) -> tuple[str, ...]:
         """The keys to leave out, in order, where this layout does not fit."""

@@ -204,7 +204,7 @@ def _cell(row: dict[str, str], short: bool, key: str) -> str:
 def _table(doc: dict[str, Any], lines: list[str]) -> None:
     from rich.text import Text
 
-    from admtrack.render.human import console, left_out, pick, show
+    from admtrack.render.human import console, pick, show
 
     con = console()
 
@@ -212,7 +212,7 @@ def _table(doc: dict[str, Any], lines: list[str]) -> None:
         t, layout = pick(con, report, rows)
         for i in dim:
             t.rows[i].style = "dim"
-        return [Text(title, style="bold"), t, *left_out(report, layout)]
+        return [Text(title, style="bold"), t]
 
     items: list = []  # printed at once by human.show (no trailing spaces); None is an empty line
     unit = _unit(doc)

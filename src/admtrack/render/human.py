@@ -140,7 +140,7 @@ def fix_widths(t: Table, width: int, *, squeeze: bool) -> None:
 def pick(con: Console, report: spec.Spec, rows: list) -> tuple[Table, spec.Layout]:
     """The first (widest) layout whose table fits the terminal, its columns two spaces apart or else one;
     failing all, the narrowest with columns left out (``Layout.dropping``) until it fits: a cell is never
-    cut. ``Layout.left_out`` names the columns left out (``left_out``)."""
+    cut."""
     for layout in report.layouts:
         t = _fitted(con, report, layout, rows)
         if t is not None:
@@ -148,7 +148,7 @@ def pick(con: Console, report: spec.Spec, rows: list) -> tuple[Table, spec.Layou
     keys = list(layout.keys)
     for key in layout.dropping():
         keys.remove(key)
-        narrower = replace(layout, keys=tuple(keys), left_out=tuple(k for k in layout.keys if k not in keys))
+        narrower = replace(layout, keys=tuple(keys))
         t = _fitted(con, report, narrower, rows)
         if t is not None:
             return t, narrower
@@ -167,15 +167,6 @@ def _fitted(con: Console, report: spec.Spec, layout: spec.Layout, rows: list) ->
                 fix_widths(t, con.width, squeeze=squeeze)
                 return t
     return None
-
-
-def left_out(report: spec.Spec, layout: spec.Layout) -> list[Text]:
-    """A note naming the columns a terminal too narrow for them left out (none: [])."""
-    if not layout.left_out:
-        return []
-    by_key = {c.key: c for c in report.columns if c.outputs != "machine"}
-    heads = [by_key[k].head(layout.short) or k for k in layout.left_out]
-    return [Text(f"Left out at this width: {', '.join(heads)}.", style="dim")]
 
 
 def title(con: Console, *variants: str) -> Text:
@@ -247,7 +238,7 @@ def status(result) -> None:
               f"{m.id} region — {_when(result)}, {result.method}", f"{m.id} region, {_when(result)}")]
     if lines:
         t, layout = pick(con, spec.STATUS, lines)
-        items += [t, *left_out(spec.STATUS, layout)]
+        items += [t]
         if "target_no" in layout.keys:
             items.append(legend(con, target_key(result)))
     if result.targets and result.targets[0].states:
@@ -320,7 +311,7 @@ def gaps(result) -> None:
         when = f"in {y}"
     items: list[RenderableType | None] = [title(con, *heads)]
     t, layout = pick(con, spec.GAPS, lines)
-    items += [t, *left_out(spec.GAPS, layout)]
+    items += [t]
     if "target_no" in layout.keys:
         items.append(legend(con, target_key(result)))
     items += [legend(con, status_units() + obs_units([line.a.latest for line in lines])), reasons_note(),
@@ -349,8 +340,8 @@ def target_years(result) -> dict[int, list[str]]:
 def targets(plan, rows: list[spec.TargetRow]) -> None:
     con = console()
     m = plan.meta
-    t, layout = pick(con, spec.TARGETS, rows)
-    it, ind_layout = pick(con, spec.INDICATORS, list(plan.indicators.values()))
+    t, _ = pick(con, spec.TARGETS, rows)
+    it, _ = pick(con, spec.INDICATORS, list(plan.indicators.values()))
     notes = [Text(f"{PROXY_MARK} {i.id} is a proxy: {i.proxy}", style="dim")
              for i in plan.indicators.values() if i.proxy]
     spans = {(r.baseline_year, r.target_year) for r in rows} or {(m.baseline_year, m.target_year)}
@@ -360,15 +351,13 @@ def targets(plan, rows: list[spec.TargetRow]) -> None:
                  f"{m.id}: targets for {year}, baseline {baseline}")
     else:  # named in each Goal cell
         heads = (f"{m.name} ({m.id}): targets, each for its own year", f"{m.id}: targets")
-    show(con, title(con, *heads),
-         t, *left_out(spec.TARGETS, layout), None, title(con, "Indicators"), it,
-         *left_out(spec.INDICATORS, ind_layout), *notes)
+    show(con, title(con, *heads), t, None, title(con, "Indicators"), it, *notes)
 
 
 def states(plan_states) -> None:
     con = console()
-    t, layout = pick(con, spec.STATES, list(plan_states))
-    show(con, title(con, f"ASEAN member states ({len(plan_states)})"), t, *left_out(spec.STATES, layout))
+    t, _ = pick(con, spec.STATES, list(plan_states))
+    show(con, title(con, f"ASEAN member states ({len(plan_states)})"), t)
 
 
 # ---- history -----------------------------------------------------------------------------------
@@ -399,7 +388,7 @@ def history(h, entries: list[spec.HistoryEntry], notes: list[str]) -> None:
         for i, e in enumerate(entries):
             if e.status != "current":
                 t.rows[i].style = "dim"
-        items += [t, *left_out(spec.HISTORY, layout)]
+        items += [t]
     else:  # a derived series has no entries of its own, but current values
         derive = h.indicator_model.derive
         items.append(Text("no entries" + (f" (derived from {', '.join(derive.of)})" if derive else ""), style="dim"))
