@@ -162,3 +162,13 @@ def test_the_legend_hides_no_data(adm, monkeypatch, columns):
     for marker in ("●", "▲", "◆", "■"):  # ASEAN, MYS, PHL, VNM: each series is drawn, none covered
         assert marker in plot and f"{marker} " in below, marker
     assert max(len(line) for line in lines) <= columns
+
+
+@pytest.mark.parametrize("columns", [40, 60, 70, 80, 120])
+def test_chart_title_names_the_target_and_status_at_every_width(adm, monkeypatch, columns):
+    """plotext leaves out a title wider than the chart: admtrack wraps its own above the plot."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    out = adm.ok("chart", "skilled-workforce-share").out
+    head = " ".join(out.split("┌")[0].split())  # the lines above the plot's frame
+    assert "80% of the workforce highly skilled†" in head and "ASEAN:" in head and "progress" in head
+    assert all(len(line) <= columns for line in out.splitlines())

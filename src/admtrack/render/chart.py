@@ -66,20 +66,21 @@ def terminal(c, *, width: int = 80, height: int | None = None, colour: bool = Fa
             legend.append((marker, colour_name, line.label))
     plt.xticks(years, [str(y) if width >= 100 or len(years) <= 8 else f"'{y % 100:02d}" for y in years])
     plt.xlim(years[0], years[-1])
+    import textwrap
+
     status = f"{SYMBOL_CHAR.get(c.status, '')} {LABEL.get(c.status, c.status)}"
-    plt.title(f"{proxy_marked(c.title, c.proxy)} — ASEAN: {status}")
     plt.xlabel("year")
     plt.ylabel(c.axis_unit)
     text = plt.build()
     if not colour:
         text = plt.uncolorize(text)
-    lines = [line.rstrip() for line in text.splitlines()]
+    # the title above the plot, wrapped: plotext leaves out a title wider than the chart
+    lines = textwrap.wrap(f"{proxy_marked(c.title, c.proxy)} — ASEAN: {status}", width)
+    lines += [line.rstrip() for line in text.splitlines()]
     lines += _legend_lines(legend, width, colour)
     if not any(line.points for line in c.lines):
         lines.append(NO_FIGURE[len(c.lines) == 1])
     if c.proxy:
-        import textwrap
-
         lines += textwrap.wrap(proxy_note(c.target_id, c.indicator, c.proxy), width)
     return "\n".join(lines) + "\n"
 
