@@ -1166,3 +1166,12 @@ def test_status_json_names_a_targets_own_years(adm, data_dir):
     des = heads["digital-economy-share"]
     assert (des["baseline_year"], des["target_year"]) == (2025, 2028)
     assert heads["productivity"]["target_year"] == 2030
+
+
+def test_matrix_shows_a_small_value_in_billions(adm, monkeypatch):
+    """The state matrix's US$ bn cells are whole billions, but a figure under 10 keeps two digits."""
+    monkeypatch.setenv("COLUMNS", "120")
+    adm.ok("record", "VNM", "digital-economy-value-added", "2023", "0.03", "--source", "S", no_reference=True)
+    adm.ok("record", "VNM", "digital-economy-value-added", "2024", "0.0456", "--source", "S", no_reference=True)
+    out = adm.ok("status", "-t", "digital-economy-value-added", "-s", "VNM", no_reference=True).out
+    assert re.search(r"^VNM\s+0\.046'24", out, re.M), out

@@ -358,8 +358,8 @@ def matrix_rows(result) -> list[MatrixRow]:
 
 
 def compact_value(v: float, unit: str) -> str:
-    if unit == "usd-bn":
-        return fmt.number(v, ",.0f")
+    if unit == "usd-bn":  # whole billions, but two significant digits below 10 (0.0456 is not "0")
+        return fmt.number(v, ",.0f" if not -10 < v < 10 else ".2g")
     if unit in ("usd", "persons"):
         return fmt.si(v)
     return fmt.number(v, ".1f")
