@@ -311,7 +311,7 @@ def test_serialise_round_trips_through_tomllib(rows):
     for source, note, value, year, retracted, reason in rows:
         if retracted:
             entries.append(Observation("VNM", "gdp", year, None, None, None, "2026-11-22T01:02:03.456789Z",
-                                 retracted=True, reason=reason or "withdrawn"))  # a retraction says why
+                                 retracted=True, reason=reason if (reason or "").strip() else "withdrawn"))
         else:
             entries.append(Observation("VNM", "gdp", year, value, source, note, "2026-11-22T01:02:03.456789Z"))
     text, lines = serialise(entries, 2)  # header of the first entry: line 2, after a blank line

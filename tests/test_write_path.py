@@ -333,10 +333,16 @@ def test_a_history_that_ends_where_the_store_stands_adds_nothing(adm, data_dir, 
         r = adm.ok("record", "--file", f, *extra)
         assert r.err.startswith("recorded 0, unchanged 1, revised 0"), r.err
     assert store_bytes(data_dir) == before
-    # an input that goes on from there is still a revision (with --revise)
+    # an input that goes on from there needs --revise; appended once, it then ends where the store stands
     f2 = write_file(tmp_path / "more.csv", HISTORY_HEAD + "IDN,gdp,2020,3,a,false,\nIDN,gdp,2020,4,a,false,\n")
     assert_clean_error(adm("record", "--file", f2), 1, contains="--revise")
-    assert "revised 1" in adm.ok("record", "--file", f2, "--revise").err
+    adm.ok("record", "--file", f2, "--revise")
+    after = store_bytes(data_dir)
+    assert "unchanged 2" in adm.ok("record", "--file", f2, "--revise").err
+    assert store_bytes(data_dir) == after
+    mine = [e for e in adm.ok("history", "IDN", "gdp", "-f", "json").json["entries"]
+            if e["year"] == 2020 and e["layer"] == "store"]
+    assert mine[-1]["value"] == 4.0 and mine[-1]["status"] == "current"
 
 
 def test_repeated_entries_in_a_history_are_restatements(adm, data_dir, tmp_path):
@@ -349,8 +355,9 @@ def test_repeated_entries_in_a_history_are_restatements(adm, data_dir, tmp_path)
 
 def test_a_retraction_row_withdraws_only_what_is_there(adm, data_dir, tmp_path):
     """As `admtrack retract`: no figure in any layer, nothing to retract; a retraction carries no value."""
-    f = write_file(tmp_path / "r.csv", HISTORY_HEAD.replace("source,", "") + "MYS,gdp,2019,,true,why\n")
-    assert_clean_error(adm("record", "--file", f, no_reference=True), 1, contains="nothing to retract")
+    ai = "public-services-ai-share"  # no bundled figure: nothing in any layer to retract
+    f = write_file(tmp_path / "r.csv", HISTORY_HEAD.replace("source,", "") + f"MYS,{ai},2019,,true,why\n")
+    assert_clean_error(adm("record", "--file", f), 1, contains="nothing to retract")
     assert store_bytes(data_dir) is None
     adm.ok("record", "MYS", "gdp", "2019", "340", "--source", "a", no_reference=True)
     before = store_bytes(data_dir)
@@ -366,3 +373,38 @@ def test_messages_show_a_revision_at_full_precision(adm, data_dir):
     r = adm.ok("record", "IDN", "gdp", "2021", "16.68173913412346", "--source", "x", "--revise")
     assert f"revised IDN gdp 2021 = 16.68173913412346 (was {float('16.6817391341234567')!r})" in r.err, r.err
     assert adm.ok("record", "IDN", "gdp", "2022", "45", "--source", "x").err.startswith("recorded IDN gdp 2022 = 45")
+
+
+def test_a_retraction_after_a_retraction_adds_nothing(adm, data_dir, tmp_path):
+    """As `admtrack retract` says "already retracted", whatever the reason."""
+    f = write_file(tmp_path / "z.csv", HISTORY_HEAD + "KHM,gdp,2019,1,s,false,\nKHM,gdp,2019,,,true,a\n"
+                                                      "KHM,gdp,2019,,,true,b\n")
+    adm.ok("record", "--file", f, no_reference=True)
+    assert [e.get("reason") for e in entries(data_dir)] == [None, "a"]
+
+
+def test_reasons_in_an_input_are_a_retractions_and_say_something(adm, data_dir, tmp_path):
+    for row, needle in (("KHM,gdp,2019,1,s,false,kept?", "only a retraction has a reason"),
+                        ("KHM,gdp,2019,,,true,   ", "reason: is required")):
+        r = adm("record", "--file", write_file(tmp_path / "w.csv", HISTORY_HEAD + row + "\n"))
+        assert_clean_error(r, 1, contains=needle)
+    assert store_bytes(data_dir) is None
+
+
+def test_a_retraction_of_a_bundled_figure_out_of_view_round_trips(adm, data_dir, tmp_path):
+    """A store retracting a bundled figure, exported under --no-reference, reads back anywhere."""
+    adm.ok("retract", "THA", DES, "2021", "--reason", "definition changed")
+    out = adm.ok("export", "--all-revisions", "-f", "jsonl", no_reference=True).out
+    f = write_file(tmp_path / "h.jsonl", out)
+    other = tmp_path / "other"
+    adm.ok("record", "--file", f, data_dir=other, no_reference=True)
+    assert entries(other) == entries(data_dir)
+
+
+def test_check_refuses_a_stored_retraction_with_a_value(adm, data_dir):
+    text = ('[[observation]]\nstate = "KHM"\nindicator = "gdp"\nyear = 2019\nvalue = 27.0\nsource = "s"\n'
+            'recorded_at = 2026-12-03T19:30:08.000000Z\n\n'
+            '[[observation]]\nstate = "KHM"\nindicator = "gdp"\nyear = 2019\nvalue = 3.0\nretracted = true\n'
+            'reason = "x"\nrecorded_at = 2026-12-03T19:30:09.000000Z\n')
+    write_file(data_dir / "observations.toml", text)
+    assert_clean_error(adm("check"), 1, contains="observations.toml:9: value: must be absent on a retraction")

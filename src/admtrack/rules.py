@@ -89,11 +89,16 @@ def check_row(plan, raw: Mapping[str, Any], *, max_year: int | None = None) -> O
     source = check_text("source", raw.get("source"))
     note = check_text("note", raw.get("note"))
     obs_status = check_obs_status(raw.get("obs_status"))
-    reason = None
+    reason = check_text("reason", raw.get("reason"))
     if retracted:
         if obs_status is not None:
             raise FieldError("obs_status", "must be empty on a retraction (it has no value to qualify)")
-        reason = check_text("reason", raw.get("reason"), required=True)
+        if reason is None or not reason.strip():
+            raise FieldError("reason", "is required: a retraction says why")
+    elif reason is not None and reason.strip():
+        raise FieldError("reason", "only a retraction has a reason (retracted = true)")
+    else:
+        reason = None
     return Observation(state, indicator.id, year, value, source, note, None, retracted, reason,
                        obs_status=obs_status)
 
@@ -419,7 +424,8 @@ def decide(in_force: Callable[[Key], Observation | None], rows: Sequence[Observa
            entries: Callable[[], Iterable[Observation]] | None = None,
            reference: Callable[[Key], Observation | None] | None = None,
            store_name: str = "the store", listing: bool = False, strict: bool = True,
-           current_for: Callable[[Iterable[str]], Mapping[Key, Observation]] | None = None) -> Decision:
+           current_for: Callable[[Iterable[str]], Mapping[Key, Observation]] | None = None,
+           bundled: Callable[[Key], Observation | None] | None = None) -> Decision:
     """Classify each row against the entry in force for its key (``Loaded.in_force``).
 
     A row the same as the entry in force is unchanged; a new key (or one whose figure was retracted) is
@@ -435,6 +441,7 @@ def decide(in_force: Callable[[Key], Observation | None], rows: Sequence[Observa
     d = Decision(outcomes=[] if listing else None)
     if entries is not None:
         _decide_history(d, in_force, rows, revise=revise, places=places, entries=entries, reference=reference,
+                        bundled=bundled,
                         store_name=store_name)
     elif current_for is None or not _all_new(d, current_for, rows, reference):
         _decide_figures(d, in_force, rows, revise=revise, places=places, reference=reference,
@@ -533,18 +540,26 @@ def _decide_figures(d: Decision, in_force, rows, *, revise, places, reference, s
                                    f"{differences(old, row)}; use --revise to supersede it"))
 
 
-def _decide_history(d: Decision, in_force, rows, *, revise, places, entries, reference, store_name) -> None:
+def _restates(old: Observation, new: Observation) -> bool:
+    """Whether ``new`` adds nothing after ``old``: the same figure, or a retraction after a retraction (as
+    ``admtrack retract`` says of a figure already withdrawn, whatever the reason)."""
+    return same(old, new) or (old.retracted and new.retracted)
+
+
+def _decide_history(d: Decision, in_force, rows, *, revise, places, entries, reference, store_name,
+                    bundled=None) -> None:
     """Rows of a history: for each key, the store's entries E and the input's entries R (in order).
-    An entry that repeats the one before it in R restates it (unchanged, as recording the same figure
-    again is). What E and R share from the start is unchanged, and so is R up to its last entry that is
-    the entry in force (the input passes where the store stands: run twice, it adds nothing); R's
-    remaining entries are appended — without ``--revise`` only when the store holds nothing for that key
-    (else a conflict). A retraction with no figure before it (in the store, the input or the bundled
-    layer) is refused, as ``admtrack retract`` refuses it."""
+    An entry that restates the one before it in R adds nothing (unchanged, as recording the same figure
+    again does). What E and R share from the start is unchanged, and so is all of R when its last entry
+    restates the entry in force (the input ends where the store stands: run twice, it adds nothing);
+    else R's remaining entries are appended — without ``--revise`` only when the store holds nothing for
+    that key (else a conflict). A retraction with no figure before it (in the store, the input or the
+    bundled layer — ``bundled``, even where this plan or --no-reference leaves that figure out) is
+    refused, as ``admtrack retract`` refuses it."""
     by_key: dict[Key, list[int]] = {}
     for i, row in enumerate(rows):
         idx = by_key.setdefault((row.state, row.indicator, row.year), [])
-        if idx and same(rows[idx[-1]], row):
+        if idx and _restates(rows[idx[-1]], row):
             d.unchanged += 1
             _note(d, i, UNCHANGED, rows[idx[-1]])
             continue
@@ -560,10 +575,8 @@ def _decide_history(d: Decision, in_force, rows, *, revise, places, entries, ref
         p = 0
         while p < len(idx) and p < len(have) and same(have[p], rows[idx[p]]):
             p += 1
-        if p < len(idx) and have:  # the input passes through the entry in force: what comes after it is new
-            at = next((q for q in range(len(idx) - 1, p - 1, -1) if same(have[-1], rows[idx[q]])), None)
-            if at is not None:
-                p = at + 1
+        if p < len(idx) and have and _restates(have[-1], rows[idx[-1]]):
+            p = len(idx)  # the input ends where the store stands: nothing to add
         for pos, j in enumerate(idx[:p]):
             d.unchanged += 1
             _note(d, j, UNCHANGED, have[min(pos, len(have) - 1)])
@@ -588,7 +601,12 @@ def _decide_history(d: Decision, in_force, rows, *, revise, places, entries, ref
             continue
         key = (row.state, row.indicator, row.year)
         was = previous[key] if key in previous else in_force(key)
-        if row.retracted and was is None and (reference is None or reference(key) is None):
+        if row.retracted and was is not None and was.retracted:  # withdrawn already: nothing to add
+            d.unchanged += 1
+            _note(d, i, UNCHANGED, was)
+            continue
+        lookup = bundled or reference
+        if row.retracted and was is None and (lookup is None or lookup(key) is None):
             d.conflicts.append((i, f"{_at(places, i)}{_what(row)}: a retraction, but no figure is recorded: "
                                    "nothing to retract"))
             previous[key] = row

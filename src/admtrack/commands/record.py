@@ -50,6 +50,15 @@ def _reference(ctx):
     return layer.get
 
 
+def _bundled():
+    """Any bundled figure for a key, whether or not this plan or --no-reference leaves it out: a history
+    may retract one (exported where it was in view)."""
+    from admtrack.reference import load_reference
+
+    layer = {e.key: e for e in load_reference()}
+    return layer.get
+
+
 def _warn(text: str) -> None:
     _say(f"admtrack: warning: {text}")
 
@@ -242,7 +251,8 @@ def record_rows(ctx, name: str, rows: Iterable[tuple[str, dict]], *, revise: boo
                     for row in batch.rows]
         d = decide(loaded.in_force, todo, revise=revise, places=batch.places, reference=reference,
                    entries=(lambda: loaded.rows) if batch.history else None, store_name=store_name,
-                   listing=listing, strict=False, current_for=loaded.current_for)
+                   listing=listing, strict=False, current_for=loaded.current_for,
+                   bundled=_bundled() if batch.history else None)
         if d.conflicts or problems:
             raise _refused(name, problems, d, batch)
         return d

@@ -38,7 +38,7 @@ from typing import Any, NamedTuple
 from admtrack.model import Key, Observation
 from admtrack.store.fs import Copy, NotRegular, atomic_write
 
-VERSION = 8
+VERSION = 9
 SEGMENT = 1 << 22  # rows are encoded in segments of about this many bytes
 MERGE_BELOW = 1 << 16  # a last segment smaller than this takes the next rows (and becomes garbage)
 

@@ -136,7 +136,10 @@ def _entry(item: dict, line: int | None) -> Observation:
     if not isinstance(retracted, bool):
         raise FieldError("retracted", "must be true or false")
     value = None
-    if not retracted or "value" in item:
+    if retracted and ("value" in item or "obs_status" in item):  # admtrack writes neither on a retraction
+        raise FieldError("value" if "value" in item else "obs_status",
+                         "must be absent on a retraction (retracted = true withdraws the figure)")
+    if not retracted:
         raw = item.get("value")
         if isinstance(raw, str):
             raise FieldError("value", "must be a number, not text (no quotes around it)")
@@ -148,7 +151,7 @@ def _entry(item: dict, line: int | None) -> Observation:
         raise FieldError("obs_status", "must be a code in quotes, e.g. \"E\"")
     status = status_code(check_text("obs_status", status))
     reason = check_text("reason", item.get("reason"))
-    if retracted and reason is None:
+    if retracted and (reason is None or not reason.strip()):
         raise FieldError("reason", "is required: a retraction says why (SPEC §2.2)")
     if reason is not None and not retracted:
         raise FieldError("reason", "only a retraction has a reason (retracted = true)")
@@ -248,7 +251,8 @@ def read_fast(text: str) -> list[Observation] | None:
         except ValueError:
             return None
     # every retraction has a reason (only a retraction's can match): else tomllib's path says which lacks it
-    if text.count("\nretracted = true\n", pos) != text.count("\nreason = ", pos) or '\nreason = ""\n' in text:
+    retractions = text.count("\nretracted = true\n", pos)
+    if retractions != text.count("\nreason = ", pos) or '\nreason = ""\n' in text:
         return None
     first = text.count("\n", 0, pos) + 1
     at = first
@@ -275,6 +279,10 @@ def read_fast(text: str) -> list[Observation] | None:
     except _Refused:
         return None
     if len(rows) != n or at - first != text.count("\n", pos):
+        return None
+    # a retraction holds no value, no status and a reason that says something (else tomllib's path says which)
+    if retractions and any(o.retracted and (o.value is not None or o.obs_status is not None
+                                            or not (o.reason or "").strip()) for o in rows):
         return None
     # an infinite value (1e999) makes the sum infinite (so may a sum of huge ones: then look at each)
     if not isfinite(sum(filter(None, map(_VALUE, rows)))) and not all(map(isfinite, filter(None, map(_VALUE, rows)))):
