@@ -37,6 +37,8 @@ def terminal(c, *, width: int = 80, height: int | None = None, colour: bool = Fa
 
     plotext draws its legend over the top-left corner of the plot, where it hides data; the legend is
     printed below the chart instead (the series are drawn without labels)."""
+    import textwrap
+
     import plotext as plt
 
     plt.clear_figure()
@@ -66,8 +68,6 @@ def terminal(c, *, width: int = 80, height: int | None = None, colour: bool = Fa
             legend.append((marker, colour_name, line.label))
     plt.xticks(years, [str(y) if width >= 100 or len(years) <= 8 else f"'{y % 100:02d}" for y in years])
     plt.xlim(years[0], years[-1])
-    import textwrap
-
     status = f"{SYMBOL_CHAR.get(c.status, '')} {LABEL.get(c.status, c.status)}"
     plt.xlabel("year")
     plt.ylabel(c.axis_unit)
