@@ -8,7 +8,7 @@ last one it knows of, in place, and pieces no longer listed are garbage until th
 
 ``.observations.cache.json`` says which pieces make up the index, and of which store:
 
-    {"head":{"v":7,"key":{...},"verdict":...,"canonical":true,"index":[bytes, sha256]},
+    {"head":{"v":9,"key":{...},"verdict":...,"canonical":true,"index":[bytes, sha256]},
     "index":{"data":[dev, inode, end, garbage],"current":{"<indicator>":[offset, bytes, sha256],...},
              "rows":[[offset, bytes, sha256],...]}}
 
