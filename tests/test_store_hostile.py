@@ -101,13 +101,23 @@ _BASES = {
     "plain": (_obs(2023, 16.5, note="est."), _obs(2024, 1e300, "src é", obs_status="E"),
               Observation("VNM", "gdp", 2024, None, None, None, "2024-02-29T12:00:00.000000Z", retracted=True,
                           reason="typo")),
+    # every entry with the same lines (read column by column, ``codec._uniform``)
+    "uniform": (_obs(2023, 16.5, "a"), _obs(2024, 1e300, "src é"), _obs(2025, -3.25, "b")),
+    "uniform-every-line": (_obs(2023, 16.5, "a", note="n", obs_status="E"),
+                           _obs(2024, 7.0, "src é", note="m", obs_status="p")),
 }
 
 
 @pytest.mark.parametrize("base", sorted(_BASES))
-def test_fast_reader_reads_what_admtrack_writes(base):
+def test_fast_reader_reads_what_admtrack_writes(base, monkeypatch):
+    from admtrack.store import codec
+
+    built = []  # whether the chunk was built column by column
+    uniform = codec._uniform
+    monkeypatch.setattr(codec, "_uniform", lambda found, at: built.append(uniform(found, at)) or built[-1])
     text = _store(*_BASES[base]).decode("utf-8")
     fast = read_fast(text)
+    assert (built != [] and built[0] is not None) == base.startswith("uniform")
     assert fast is not None
     assert [tuple(o) for o in fast] == [tuple(o) for o in read_toml(text, "s.toml")]
     assert [o.line for o in fast] == [n + 1 for n, line in enumerate(text.split("\n")) if line == "[[observation]]"]
