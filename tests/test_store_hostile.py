@@ -114,7 +114,7 @@ def test_fast_reader_reads_what_admtrack_writes(base, monkeypatch):
 
     built = []  # whether the chunk was built column by column
     uniform = codec._uniform
-    monkeypatch.setattr(codec, "_uniform", lambda found, at: built.append(uniform(found, at)) or built[-1])
+    monkeypatch.setattr(codec, "_uniform", lambda *a: built.append(uniform(*a)) or built[-1])
     text = _store(*_BASES[base]).decode("utf-8")
     fast = read_fast(text)
     assert (built != [] and built[0] is not None) == base.startswith("uniform")

@@ -168,17 +168,18 @@ class View:
             out[ind] = {(o.state, ind, o.year): o for o in rows}
         return out
 
-    def rows(self) -> list[Observation] | None:
+    def rows(self, first: int = 0) -> list[Observation] | None:
+        """The rows, from segment ``first`` on; None if a segment is damaged."""
         out: list[Observation] = []
-        for seg in self.each_segment():
+        for seg in self.each_segment(first):
             if seg is None:
                 return None
             out += seg
         return out
 
-    def each_segment(self) -> Iterator[list[Observation] | None]:
+    def each_segment(self, first: int = 0) -> Iterator[list[Observation] | None]:
         """The rows a segment at a time (None for a damaged one, and then no more)."""
-        for seg in self.segments:
+        for seg in self.segments[first:]:
             data = self.read(seg)
             rows = None if data is None else _decode(data)
             yield rows
@@ -213,7 +214,27 @@ class Cache:
         finally:
             os.close(fd)
 
-    def _view(self, fd: int, key: dict) -> View | None:
+    def names(self, st: os.stat_result) -> bool:
+        """Whether the index's head names a store of ``st``'s size, mtime and inode (then the store is
+        hashed, and the hash decides); if not, the store must be parsed whatever its hash."""
+        try:
+            fd = os.open(self.path, _O_READ)
+        except OSError:
+            return False
+        try:
+            got = self._head(fd)
+        except (OSError, ValueError, TypeError, KeyError, RecursionError, AttributeError):
+            return False
+        finally:
+            os.close(fd)
+        if got is None:
+            return False
+        key = got[0].get("key")
+        return isinstance(key, dict) and [key.get("size"), key.get("mtime_ns"), key.get("ino")] == \
+            [st.st_size, st.st_mtime_ns, st.st_ino]
+
+    def _head(self, fd: int) -> tuple[dict, os.stat_result, int] | None:
+        """The index's head (of this version), the index file's status, and where its head line ends."""
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise NotRegular
@@ -222,8 +243,15 @@ class Cache:
         if not first.startswith(_HEAD) or end < 0:
             return None
         head = json.loads(first[len(_HEAD):end - 1])
-        if not (isinstance(head, dict) and head.get("v") == VERSION and head.get("key") == key):
+        if not (isinstance(head, dict) and head.get("v") == VERSION):
             return None
+        return head, st, end
+
+    def _view(self, fd: int, key: dict) -> View | None:
+        got = self._head(fd)
+        if got is None or got[0].get("key") != key:
+            return None
+        head, st, end = got
         n_index, index_hash = head["index"]
         at = end - 1 + len(_INDEX)  # the head line without ",\n"
         if not (type(n_index) is int and 0 < n_index <= _MAX_INDEX and st.st_size == at + n_index + len(_END)):

@@ -54,26 +54,35 @@ class Parsed(NamedTuple):
     lines: int = 0
 
 
-def parse_store(raw: bytes, path: Path | str, *, problems: list[Problem] | None = None) -> Parsed:
+def parse_store(raw: bytes | bytearray, path: Path | str, *, problems: list[Problem] | None = None) -> Parsed:
     """Parse and type-check the store's bytes (plan checks are the caller's). AdmError naming file and
     line on the first problem — or, given a ``problems`` list (``admtrack check``), every entry that is
     wrong is added to it and left out, and only a file that does not parse as TOML raises. Pass the bytes
     alone (``parse_store(f.read(), …)``): they are let go once decoded, so that a big store is not held
     twice while it is parsed."""
+    text = decode(raw, path)
+    del raw
+    return parse_text(text, path, problems=problems)
+
+
+def parse_text(text: str, path: Path | str, *, problems: list[Problem] | None = None) -> Parsed:
+    """``parse_store`` of the store's text (``decode``)."""
+    fast = read_range(text)
+    if fast is not None:
+        return Parsed(fast[0], True, fast[1])
+    return Parsed(read_toml(text, path, problems=problems), False, text.count("\n"))
+
+
+def decode(raw: bytes | bytearray, path: Path | str) -> str:
+    """The store's bytes as text: UTF-8 without a byte-order mark (AdmError naming the line otherwise)."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raise AdmError(Problem(str(path), 1, None, "starts with a byte-order mark (BOM), which TOML does not "
                                                    "allow: save it as UTF-8 without a BOM"))
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise AdmError(Problem(str(path), line, None, "not valid UTF-8 text")) from None
-    del raw
-    lines = text.count("\n")
-    fast = read_fast(text)
-    if fast is not None:
-        return Parsed(fast, True, lines)
-    return Parsed(read_toml(text, path, problems=problems), False, lines)
 
 
 # ------------------------------------------------------------------------------------------ slow path
@@ -216,10 +225,11 @@ _ENTRY = re.compile(
 )
 _PREFIX = re.compile(r"(?:#[^\x00-\x08\x0a-\x1f\x7f]*+\n|\n)*+")
 _JSON_STR = json.JSONDecoder(strict=False).decode
-_HEADER_TEXT = "[[observation]]"
-#: recorded_at dates that need a calendar check (the pattern lets 02-30 and year 0 through)
-_ODD_DATE = re.compile(r"recorded_at = ([0-9]{4}-[0-9]{2}-(?:29|3[01])|0000-[0-9]{2}-[0-9]{2})T")
+HEADER_TEXT = "[[observation]]"
 _VALUE = itemgetter(3)
+_RETRACTED = itemgetter(7)
+_RECORDED = itemgetter(9)
+_DAY = itemgetter(slice(0, 10))
 _CHUNK = 1 << 23  # characters of the store read by one ``findall``
 
 
@@ -228,7 +238,15 @@ class _Refused(Exception):
 
 
 def read_fast(text: str) -> list[Observation] | None:
-    """The entries of a store in exactly admtrack's layout, or None for anything else.
+    """The entries of a store in exactly admtrack's layout, or None for anything else."""
+    got = read_range(text)
+    return None if got is None else got[0]
+
+
+def read_range(text: str, start: int = 0, stop: int | None = None) -> tuple[list[Observation], int] | None:
+    """The entries of ``text[start:stop]`` if it is exactly admtrack's layout, and how many newlines
+    ``text[:stop]`` holds; None for anything else. (``store.split`` reads two halves at once: the part
+    before ``start`` counts for the line numbers, and ``start`` begins a line.)
 
     ``findall`` (no match objects) and a comprehension, a few MB of text at a time: at a million entries
     every operation per entry counts (a fifth less time than a ``finditer`` loop). ``findall`` skips what does not
@@ -238,43 +256,41 @@ def read_fast(text: str) -> list[Observation] | None:
     would hold a newline (the count fails) or sit right before a header (not after a newline); junk after
     the last entry would hold a newline or end the text without one.
     """
-    pos = _PREFIX.match(text).end()  # type: ignore[union-attr]
-    if pos == len(text):
-        return []
-    n = text.count(_HEADER_TEXT, pos)
-    if not (text.startswith(_HEADER_TEXT, pos) and text.endswith("\n")
-            and text.count("\n" + _HEADER_TEXT, pos) == n - 1):
+    stop = len(text) if stop is None else stop
+    pos = _PREFIX.match(text, start, stop).end()  # type: ignore[union-attr]
+    if pos == stop:
+        return [], text.count("\n", 0, stop)
+    n = text.count(HEADER_TEXT, pos, stop)
+    if not (text.startswith(HEADER_TEXT, pos, stop) and text.endswith("\n", pos, stop)
+            and text.count("\n" + HEADER_TEXT, pos, stop) == n - 1):
         return None
-    for date in set(_ODD_DATE.findall(text, pos)):
-        try:
-            datetime.fromisoformat(date)
-        except ValueError:
-            return None
-    # every retraction has a reason (only a retraction's can match): else tomllib's path says which lacks it
-    retractions = text.count("\nretracted = true\n", pos)
-    if retractions != text.count("\nreason = ", pos) or '\nreason = ""\n' in text:
-        return None
+    names: dict[str, str] = {}  # one string object per state and indicator code (a million copies otherwise)
+    dates: set[str] = set()  # the days of the recorded_at stamps (the pattern lets 02-30 and year 0 through)
+    retracting = False  # a retraction is among the entries (checked below)
     first = text.count("\n", 0, pos) + 1
     at = first
-    escaped = "\\" in text
-    careful = escaped or "value = -0\n" in text
+    escaped = text.find("\\", pos, stop) >= 0
+    careful = escaped or text.find("value = -0\n", pos, stop) >= 0
     rows: list[Observation] = []
     start = pos
     try:
-        while start < len(text):  # a few MB at a time: the found fields of a million entries are not all kept
-            end = text.find("\n" + _HEADER_TEXT, start + _CHUNK) + 1 or len(text)
+        while start < stop:  # a few MB at a time: the found fields of a million entries are not all kept
+            end = min(text.find("\n" + HEADER_TEXT, start + _CHUNK, stop) + 1 or stop, stop)
             found = _ENTRY.findall(text, start, end)
+            dates.update(map(_DAY, map(_RECORDED, found)))
             if careful:
+                retracting = retracting or any(map(_RETRACTED, found))
                 rows += [_careful(e, (at := at + (sp := _span(e))) - sp) for e in found]
             else:  # no escape to decode, no -0 to turn into 0: the text between the quotes is the text
                 if any(max(map(len, map(itemgetter(k), found)), default=0) > MAX_TEXT + 2 for k in (4, 5, 8)):
                     return None  # (with escapes, ``_text`` measures each text)
-                uniform = _uniform(found, at)
+                uniform = _uniform(found, at, names)
                 if uniform is not None:
                     more, at = uniform
                     rows += more
                     start = end
                     continue
+                retracting = retracting or any(map(_RETRACTED, found))
                 rows += [_new(Observation, (s, i, int(y), float(v) if v else _no_value(ret),
                                             src[1:-1] or None, note[1:-1] or None, rec, ret != "", rea[1:-1] or None,
                                             (at := at + (sp := 5 + (v != "") + (src != "") + (note != "")
@@ -284,23 +300,29 @@ def read_fast(text: str) -> list[Observation] | None:
             start = end
     except _Refused:
         return None
-    if len(rows) != n or at - first != text.count("\n", pos):
+    if len(rows) != n or at - first != text.count("\n", pos, stop):
         return None
+    for day in dates:
+        if day[8:] in ("29", "30", "31") or day.startswith("0000"):
+            try:
+                datetime.fromisoformat(day)
+            except ValueError:
+                return None
     # a retraction holds no value, no status and a reason that says something (else tomllib's path says which)
-    if retractions and any(o.retracted and (o.value is not None or o.obs_status is not None
+    if retracting and any(o.retracted and (o.value is not None or o.obs_status is not None
                                             or not (o.reason or "").strip()) for o in rows):
         return None
     # an infinite value (1e999) makes the sum infinite (so may a sum of huge ones: then look at each)
     if not isfinite(sum(filter(None, map(_VALUE, rows)))) and not all(map(isfinite, filter(None, map(_VALUE, rows)))):
         return None
-    return rows
+    return rows, at - 1
 
 
 _OPTIONAL = (4, 5, 6)  # source, note, obs_status: each on every entry of a chunk, or on none
 _UNQUOTE = itemgetter(slice(1, -1))
 
 
-def _uniform(found: list[tuple], at: int) -> tuple[list[Observation], int] | None:
+def _uniform(found: list[tuple], at: int, names: dict[str, str]) -> tuple[list[Observation], int] | None:
     """The entries of a chunk in which every entry has a value, no retraction, and the same optional
     lines (a source on each or on none, a note on each or on none…) followed by one blank line (the last
     entry of the store may have none), and no empty text: built column by column, in C (a million
@@ -335,10 +357,18 @@ def _uniform(found: list[tuple], at: int) -> tuple[list[Observation], int] | Non
         return None
     source, note, status = texts
     rows = list(map(_new, repeat(Observation),
-                    zip(cols[0], cols[1], map(int, cols[2]), map(float, values), source, note, cols[9],
+                    zip(_shared(cols[0], names), _shared(cols[1], names), map(int, cols[2]), map(float, values),
+                        source, note, cols[9],
                         repeat(False), repeat(None), range(at, at + m * span, span), repeat(_LAYER), status,
                         repeat(_RELEASED))))
     return rows, at + m * span - short
+
+
+def _shared(codes: Sequence[str], names: dict[str, str]) -> Iterable[str]:
+    """The codes, each the one string object ``names`` holds for it (added if new)."""
+    for c in set(codes).difference(names):
+        names[c] = c
+    return map(names.__getitem__, codes)
 
 
 def _no_value(retracted: str) -> float | None:

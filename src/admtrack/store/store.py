@@ -26,7 +26,8 @@ from typing import Any, Protocol, TypeVar
 from admtrack.errors import AdmError, Problem
 from admtrack.model import Key, Observation
 from admtrack.store import cache as cache_mod
-from admtrack.store.codec import HEADER, parse_store, serialise_batches
+from admtrack.store import split
+from admtrack.store.codec import HEADER, decode, parse_store, parse_text, serialise_batches
 from admtrack.store.fs import (
     NotRegular,
     Source,
@@ -180,24 +181,22 @@ class Store:
         """The store (through its index when that describes it), the open store file (None: there is
         none yet) and its hash."""
         hasher = hashlib.sha256()
-        src = self._read(hasher)
+        src, raw = self._open(hasher, whole=True)
         if src is None:
             return Loaded(rows=[], current={}), None, hasher
         key = _key(src.st, hasher)
-        view = self.cache.get(key)
+        view = self.cache.get(key) if raw is None else None
         if view is not None:
-            def more() -> list[Observation]:
-                rows = view.rows()
-                if rows is None:  # a damaged segment
-                    loaded._damaged()
-                    return self._parse_again(key)
-                return rows
-
-            loaded = Loaded(key=key, verdict=view.verdict, canonical=view.canonical, more=more, view=view)
-            loaded.lines = view.lines
-            return loaded, src, hasher
+            return self._indexed(view, key), src, hasher
         try:
-            parsed = parse_store(src.read(), self.path)
+            text = decode(src.read() if raw is None else raw, self.path)
+            raw = None
+            halves = split.read(text, vouch, self.folder) if split.worth(len(text)) else None
+            if halves is not None:
+                del text
+                return self._from_halves(halves, key), src, hasher
+            parsed = parse_text(text, self.path)
+            del text
             verdict = vouch(parsed.rows) if vouch is not None else None  # no index for a store that fails
         except BaseException:
             src.close()
@@ -214,6 +213,36 @@ class Store:
                                  rows=cache_mod.segments(parsed.rows), lines=loaded.lines)
         loaded._view = self.cache.get(key) if written else None
         return loaded, src, hasher
+
+    def _indexed(self, view: cache_mod.View, key: dict, head: tuple[list[Observation], int] = ([], 0)) -> Loaded:
+        """The store as its index describes it (nothing decoded yet); ``head``: its first rows, already at
+        hand, and how many segments of the index hold them."""
+        def more() -> list[Observation]:
+            rows = view.rows(head[1])
+            if rows is None:  # a damaged segment
+                loaded._damaged()
+                return self._parse_again(key)
+            return head[0] + rows
+
+        loaded = Loaded(key=key, verdict=view.verdict, canonical=view.canonical, more=more, view=view)
+        loaded.lines = view.lines
+        return loaded
+
+    def _from_halves(self, halves: split.Halves, key: dict) -> Loaded:
+        """A store read in two halves (``split``): its index written, then read as any index is."""
+        with halves:
+            written = self.cache.put(key, verdict=halves.verdict, canonical=True, current=halves.current(),
+                                     rows=halves.segments(), lines=halves.lines)
+            view = self.cache.get(key) if written else None
+            if view is not None:
+                loaded = self._indexed(view, key, (halves.own, len(halves.my_segments)))
+                loaded._parts = halves.parts  # every entry in force of the indicators of the first half
+                return loaded
+            rows, parts = halves.complete()
+        loaded = Loaded(key=key, verdict=halves.verdict, canonical=True, rows=rows)
+        loaded.lines = halves.lines
+        loaded._parts, loaded._complete = parts, True
+        return loaded
 
     def every_problem(self) -> tuple[list[Observation], list[Problem]]:
         """The entries that are right and a problem for each one that is wrong (``admtrack check``);
@@ -243,17 +272,25 @@ class Store:
 
     def _read(self, hasher) -> Source | None:
         """The store, open, and hashed into ``hasher`` (its bytes are not kept)."""
+        return self._open(hasher)[0]
+
+    def _open(self, hasher, *, whole: bool = False) -> tuple[Source | None, bytearray | None]:
+        """The store, open and hashed into ``hasher``; with ``whole``, also its bytes when it will surely be
+        parsed in halves (big, and no index names it): then one read serves the hash and the parse."""
+        raw = None
         try:
             src = open_regular(self.path)
             if src is not None:
-                src.hash(hasher)
-        except NotRegular as exc:
-            raise os_problem(self.path, exc, "cannot read") from None
+                if whole and split.worth(src.size) and not self.cache.names(src.st):
+                    raw = src.read()
+                    hasher.update(raw)
+                else:
+                    src.hash(hasher)
         except OSError as exc:
             raise os_problem(self.path, exc, "cannot read") from None
         if src is None:
             self._refuse_dangling_link()
-        return src
+        return src, raw
 
     def _refuse_dangling_link(self) -> None:
         if self.path.is_symlink() and not self.path.exists():
