@@ -54,7 +54,7 @@ class Parsed(NamedTuple):
     lines: int = 0
 
 
-def parse_store(raw: bytes | bytearray, path: Path | str, *, problems: list[Problem] | None = None) -> Parsed:
+def parse_store(raw: bytes, path: Path | str, *, problems: list[Problem] | None = None) -> Parsed:
     """Parse and type-check the store's bytes (plan checks are the caller's). AdmError naming file and
     line on the first problem — or, given a ``problems`` list (``admtrack check``), every entry that is
     wrong is added to it and left out, and only a file that does not parse as TOML raises. Pass the bytes
@@ -73,7 +73,7 @@ def parse_text(text: str, path: Path | str, *, problems: list[Problem] | None = 
     return Parsed(read_toml(text, path, problems=problems), False, text.count("\n"))
 
 
-def decode(raw: bytes | bytearray, path: Path | str) -> str:
+def decode(raw: bytes, path: Path | str) -> str:
     """The store's bytes as text: UTF-8 without a byte-order mark (AdmError naming the line otherwise)."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raise AdmError(Problem(str(path), 1, None, "starts with a byte-order mark (BOM), which TOML does not "

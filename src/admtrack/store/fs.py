@@ -63,18 +63,17 @@ class Source:
             hasher.update(view[:n])
             pos += n
 
-    def read(self) -> bytearray:
-        """The whole file (read into one buffer: no chunks joined, no second copy)."""
-        buf = bytearray(self.size)
-        with memoryview(buf) as view:
-            pos = 0
-            while pos < self.size:
-                n = os.preadv(self.fd, [view[pos:pos + (1 << 30)]], pos) if hasattr(os, "preadv") else \
-                    _pread_into(self.fd, view[pos:pos + (1 << 30)], pos)
-                if not n:
-                    raise OSError(errno.EIO, "the file got shorter while it was read", "")
-                pos += n
-        return buf
+    def read(self) -> bytes:
+        """The whole file (one read: no chunks joined, no second copy)."""
+        chunks = []
+        pos = 0
+        while pos < self.size:
+            chunk = os.pread(self.fd, min(self.size - pos, 1 << 30), pos)
+            if not chunk:
+                raise OSError(errno.EIO, "the file got shorter while it was read", "")
+            chunks.append(chunk)
+            pos += len(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def last_byte(self) -> bytes:
         return os.pread(self.fd, 1, self.size - 1) if self.size else b""

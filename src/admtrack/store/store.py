@@ -15,6 +15,7 @@ import errno
 import hashlib
 import os
 import stat
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -184,13 +185,23 @@ class Store:
         src, raw = self._open(hasher, whole=True)
         if src is None:
             return Loaded(rows=[], current={}), None, hasher
-        key = _key(src.st, hasher)
-        view = self.cache.get(key) if raw is None else None
-        if view is not None:
-            return self._indexed(view, key), src, hasher
+        if raw is None:
+            key = _key(src.st, hasher)
+            view = self.cache.get(key)
+            if view is not None:
+                return self._indexed(view, key), src, hasher
         try:
-            text = decode(src.read() if raw is None else raw, self.path)
-            raw = None
+            if raw is None:
+                text = decode(src.read(), self.path)
+            else:  # decoded while a thread hashes the bytes (hashlib lets go of the interpreter meanwhile)
+                hashing = threading.Thread(target=hasher.update, args=(raw,))
+                hashing.start()
+                try:
+                    text = decode(raw, self.path)
+                finally:
+                    hashing.join()
+                raw = None
+            key = _key(src.st, hasher)
             halves = split.read(text, vouch, self.folder) if split.worth(len(text)) else None
             if halves is not None:
                 del text
@@ -274,16 +285,16 @@ class Store:
         """The store, open, and hashed into ``hasher`` (its bytes are not kept)."""
         return self._open(hasher)[0]
 
-    def _open(self, hasher, *, whole: bool = False) -> tuple[Source | None, bytearray | None]:
-        """The store, open and hashed into ``hasher``; with ``whole``, also its bytes when it will surely be
-        parsed in halves (big, and no index names it): then one read serves the hash and the parse."""
+    def _open(self, hasher, *, whole: bool = False) -> tuple[Source | None, bytes | None]:
+        """The store, open and hashed into ``hasher``; with ``whole``, its bytes instead, not hashed yet,
+        when it will surely be parsed in halves (big, and no index names it): one read serves the hash and
+        the parse."""
         raw = None
         try:
             src = open_regular(self.path)
             if src is not None:
                 if whole and split.worth(src.size) and not self.cache.names(src.st):
                     raw = src.read()
-                    hasher.update(raw)
                 else:
                     src.hash(hasher)
         except OSError as exc:
