@@ -4,6 +4,7 @@ messages — and whatever the halves cannot vouch for is read in one process."""
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -52,7 +53,7 @@ def _load(folder, monkeypatch, *, halves: bool, vouch=None):
     used = []
     read = _READ
     monkeypatch.setattr(split, "worth", lambda size: halves)
-    monkeypatch.setattr(split, "read", lambda *a: used.append(read(*a)) or used[-1])
+    monkeypatch.setattr(split, "read", lambda *a, **k: used.append(read(*a, **k)) or used[-1])
     loaded = Store(folder).load(vouch)
     return loaded, bool(used) and used[-1] is not None
 
@@ -166,4 +167,24 @@ def test_halves_agree_on_any_store(tmp_path_factory, monkeypatch, entries):
     _write(folder, entries)
     one, _ = _load(folder, monkeypatch, halves=False)
     two, _ = _load(folder, monkeypatch, halves=True)
+    _same(one, two)
+
+
+@pytest.mark.parametrize("trouble", ["fork", "full disk", "no unnamed files"])
+def test_no_process_or_no_room_still_reads_the_store(tmp_path, monkeypatch, trouble):
+    folder = tmp_path / "d"
+    _write(folder, _entries())
+    one, _ = _load(folder, monkeypatch, halves=False, vouch=_vouch)
+
+    def refuse(*a, **k):
+        raise OSError(errno.ENOSPC if trouble == "full disk" else errno.EAGAIN, "refused")
+
+    if trouble == "fork":
+        monkeypatch.setattr(os, "fork", refuse)
+    elif trouble == "full disk":
+        monkeypatch.setattr(split.Scratch, "add", refuse)
+    else:  # the scratch files are kept in memory instead
+        monkeypatch.delattr(os, "O_TMPFILE", raising=False)
+    two, used = _load(folder, monkeypatch, halves=True, vouch=_vouch)
+    assert used == (trouble == "no unnamed files")
     _same(one, two)

@@ -131,15 +131,38 @@ def _decode(piece: cache.Piece) -> list[Observation]:
     return rows
 
 
-def read(text: str, vouch: Vouch, folder: Path) -> Halves | None:
-    """The store's text read in two halves at once, or None: the caller reads it in one process.
-    ``folder``: where the scratch files go (the data folder)."""
+def read(text: str, vouch: Vouch, folder: Path, *, meanwhile: Callable[[], object] | None = None) -> Halves | None:
+    """The store's text read in two halves at once, or None: the caller reads it in one process (also
+    when a process, a pipe or a scratch file cannot be had, or the disk is full). ``folder``: where the
+    scratch files go (the data folder); ``meanwhile``: work for a thread of the parent once the child is
+    forked (one that lets go of the interpreter: hashing the store), done before this returns."""
     mid = text.find("\n" + HEADER_TEXT, int(len(text) * SHARE)) + 1
     if mid <= 0:
         return None
-    mine, theirs = Scratch(folder), Scratch(folder)
+    scratch: list[Scratch] = []
+    halves = None
+    try:
+        scratch.append(Scratch(folder))
+        scratch.append(Scratch(folder))
+        halves = _fork(text, mid, vouch, scratch[0], scratch[1], meanwhile)
+    except OSError:
+        pass
+    finally:
+        if halves is None:
+            for file in scratch:
+                file.close()
+    return halves
+
+
+def _fork(text: str, mid: int, vouch: Vouch, mine: Scratch, theirs: Scratch,
+          meanwhile: Callable[[], object] | None) -> Halves | None:
     r, w = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(r)
+        os.close(w)
+        raise
     if pid == 0:  # the child: the second half, then straight out (no atexit, no flushing of the parent's buffers)
         code = 1
         try:
@@ -149,33 +172,33 @@ def read(text: str, vouch: Vouch, folder: Path) -> Halves | None:
         finally:
             os._exit(code)
     os.close(w)
+    thread = threading.Thread(target=meanwhile) if meanwhile is not None else None
     try:
+        if thread is not None:  # (never before the fork: a process with threads is not safely forked)
+            thread.start()
         own = _first_half(text, mid, vouch)
-        if own is not None:
-            rows, verdict, parts = own
-            # the first half's pieces, encoded while the child works (an indicator also in the second
-            # half is encoded again once joined)
-            pieces = {ind: mine.add(cache.Piece.of(cache.encode(part.values()))) for ind, part in parts.items()}
-            segments = list(map(mine.add, cache.segments(rows)))
-            got = _read_all(r)
-            _, status = os.waitpid(pid, 0)
-            pid = 0
-            if status == 0 and got:
-                manifest = json.loads(got)
-                manifest.update(mine=pieces, my_segments=segments)
-                return Halves(rows, parts, mine, theirs, manifest, verdict)
-    except BaseException:
-        mine.close()
-        theirs.close()
-        raise
+        if own is None:
+            return None
+        rows, verdict, parts = own
+        # the first half's pieces, encoded while the child works (an indicator also in the second half is
+        # encoded again once joined)
+        pieces = {ind: mine.add(cache.Piece.of(cache.encode(part.values()))) for ind, part in parts.items()}
+        segments = list(map(mine.add, cache.segments(rows)))
+        got = _read_all(r)
+        _, status = os.waitpid(pid, 0)
+        pid = 0
+        if status != 0 or not got:
+            return None
+        manifest = json.loads(got)
+        manifest.update(mine=pieces, my_segments=segments)
+        return Halves(rows, parts, mine, theirs, manifest, verdict)
     finally:
+        if thread is not None and thread.ident is not None:
+            thread.join()
         os.close(r)
         if pid:  # (the child is killed when the parent gives up on the halves, or is interrupted)
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-    mine.close()
-    theirs.close()
-    return None
 
 
 def _first_half(text: str, mid: int, vouch: Vouch) -> tuple[list[Observation], str | None, dict] | None:

@@ -15,7 +15,6 @@ import errno
 import hashlib
 import os
 import stat
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -193,19 +192,18 @@ class Store:
         try:
             if raw is None:
                 text = decode(src.read(), self.path)
-            else:  # decoded while a thread hashes the bytes (hashlib lets go of the interpreter meanwhile)
-                hashing = threading.Thread(target=hasher.update, args=(raw,))
-                hashing.start()
-                try:
-                    text = decode(raw, self.path)
-                finally:
-                    hashing.join()
-                raw = None
+            else:  # hashed by a thread while the halves are read (hashlib lets go of the interpreter meanwhile)
+                text = decode(raw, self.path)
+                held = [raw]
+                del raw
+                halves = split.read(text, vouch, self.folder, meanwhile=lambda: hasher.update(held.pop())) \
+                    if split.worth(len(text)) else None
+                if held:
+                    hasher.update(held.pop())
+                if halves is not None:
+                    del text
+                    return self._from_halves(halves, _key(src.st, hasher)), src, hasher
             key = _key(src.st, hasher)
-            halves = split.read(text, vouch, self.folder) if split.worth(len(text)) else None
-            if halves is not None:
-                del text
-                return self._from_halves(halves, key), src, hasher
             parsed = parse_text(text, self.path)
             del text
             verdict = vouch(parsed.rows) if vouch is not None else None  # no index for a store that fails
