@@ -6,7 +6,8 @@
 For stores of 1k to 1M observations (written by bench/gen_store.py in a child process), "revisions"
 (past the plan's ~2,000 keys every entry revises one) and "distinct" (every entry a different figure,
 over extra indicators), times the installed `admtrack` (stdout to /dev/null), wall and CPU seconds and
-peak memory (ru_maxrss of the child):
+peak memory (the child's ru_maxrss, or the resident sizes of it and its own child together when higher:
+a cold read of a big store runs in two processes):
 
   status --format json, gaps --format json, status (table)
       cold: the hidden index `.observations.cache.json` deleted before each run (the store is parsed)
@@ -252,7 +253,7 @@ def main() -> int:
         print()
         print({"wall": "wall seconds (median)",
                "cpu": "cpu seconds (median): user + sys of the admtrack process, less sensitive to other load",
-               "peak": "peak memory, MiB (the highest ru_maxrss of the runs)"}[which])
+               "peak": "peak memory, MiB (the highest of the runs; process and children together)"}[which])
         head = f"{'command':<36} {'cache':<5} " + " ".join(f"{size_label(n):>8}" for n in sizes)
         head += f" {'10k->100k':>10}"
         print(head)

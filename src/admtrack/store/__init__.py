@@ -1,9 +1,10 @@
-"""The observation store (SPEC §2.2), in four parts:
+"""The observation store (SPEC §2.2), in five parts:
 
 * ``codec``: the TOML writer, and the reader (a linear-time fast path for admtrack's own layout, tomllib
   for anything else);
 * ``cache``: the index kept beside it (entries in force per indicator, rows in segments, each piece
   checked by hash), behind ``get``/``put``;
+* ``split``: a cold read of a big store in two processes at once (each half parsed, checked, encoded);
 * ``fs``: regular files only, atomic writes (through a symbolic link), clean-up after a crash;
 * ``store``: ``Store.load`` and the locked ``Store.transact``.
 
