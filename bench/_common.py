@@ -84,8 +84,8 @@ def run(cmd: list[str], *, env: dict[str, str], stdin: bytes | None = None, ok=(
 def run3(cmd: list[str], *, env: dict[str, str], stdin: bytes | None = None, ok=(0,),
          stdout=subprocess.DEVNULL) -> tuple[float, float, int]:
     """``run``, and the peak memory of the command: the higher of its ru_maxrss from ``wait4`` (one
-    process) and the most that the process and its children held together (their resident set sizes and
-    in-memory files, sampled every 50 ms: a cold read of a big store runs in two processes)."""
+    process) and the most that the process and its children held together (``TreeMemory``: a cold read
+    of a big store runs in two processes)."""
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
@@ -106,13 +106,19 @@ def run3(cmd: list[str], *, env: dict[str, str], stdin: bytes | None = None, ok=
 
 
 class TreeMemory:
-    """The peak memory of a process and its children together, sampled in a thread (Linux; else 0)."""
+    """The peak memory of a process and its children together, sampled in a thread (Linux; else 0).
 
-    def __init__(self, pid: int, every: float = 0.05) -> None:
+    One process: its resident set size (``/proc/PID/status``, cheap), every ``every`` seconds. Two or
+    more (a cold read of a big store forks a child that shares the parent's pages): their proportional
+    set sizes added up (each shared page counted once), from ``smaps_rollup`` — a page walk of 10–20 ms a
+    process, so taken at most every ``every_tree`` seconds, not to slow the run it measures — and the
+    in-memory files they hold (each once)."""
+
+    def __init__(self, pid: int, every: float = 0.05, every_tree: float = 0.25) -> None:
         self.pid = pid
         self.peak = 0
         self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(every, every_tree), daemon=True)
         if os.path.exists(f"/proc/{pid}/status"):
             self._thread.start()
 
@@ -121,11 +127,17 @@ class TreeMemory:
         if self._thread.is_alive():
             self._thread.join()
 
-    def _run(self, every: float) -> None:
+    def _run(self, every: float, every_tree: float) -> None:
+        last_tree = 0.0
         while not self._done.wait(every):
-            files: dict[tuple[int, int], int] = {}  # in-memory files, each once (parent and child share them)
-            held = sum(self._held(pid, files) for pid in self._tree())
-            self.peak = max(self.peak, held + sum(files.values()))
+            pids = self._tree()
+            if len(pids) == 1:
+                self.peak = max(self.peak, _field(f"/proc/{self.pid}/status", "VmRSS:"))
+            elif time.monotonic() - last_tree >= every_tree:
+                last_tree = time.monotonic()
+                files: dict[tuple[int, int], int] = {}
+                held = sum(_field(f"/proc/{pid}/smaps_rollup", "Pss:") + _memfds(pid, files) for pid in pids)
+                self.peak = max(self.peak, held + sum(files.values()))
 
     def _tree(self) -> list[int]:
         pids, todo = [], [self.pid]
@@ -140,26 +152,28 @@ class TreeMemory:
                 pass
         return pids
 
-    @staticmethod
-    def _held(pid: int, files: dict[tuple[int, int], int]) -> int:
-        """A process's resident set size (pages a child shares with its parent count in both: an upper
-        bound, and cheap to read, unlike the proportional size, whose page walk would slow the run it
-        measures); the in-memory files it holds open go into ``files``."""
-        total = 0
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
-                        break
-            for fd in os.listdir(f"/proc/{pid}/fd"):
-                with contextlib.suppress(OSError):
-                    if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("/memfd:"):
-                        st = os.stat(f"/proc/{pid}/fd/{fd}")
-                        files[st.st_dev, st.st_ino] = st.st_size
-        except OSError:
-            pass
-        return total
+
+def _field(path: str, name: str) -> int:
+    """A size in kB from a /proc file (``VmRSS:``, ``Pss:``), in bytes; 0 if the process is gone."""
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith(name):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _memfds(pid: int, files: dict[tuple[int, int], int]) -> int:
+    """Put the in-memory files ``pid`` holds open into ``files`` (each file once); 0 (for a sum)."""
+    with contextlib.suppress(OSError):
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            with contextlib.suppress(OSError):
+                if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("/memfd:"):
+                    st = os.stat(f"/proc/{pid}/fd/{fd}")
+                    files[st.st_dev, st.st_ino] = st.st_size
+    return 0
 
 
 def load() -> str:

@@ -39,6 +39,7 @@ MIN_SIZE = 32 << 20
 SHARE = 0.51
 
 Vouch = Callable[[list[Observation]], "str | None"] | None
+Hashing = tuple[list[bytes], Any]  # the store's bytes, alone in a list; a hashlib object
 
 
 def worth(size: int) -> bool:
@@ -131,11 +132,13 @@ def _decode(piece: cache.Piece) -> list[Observation]:
     return rows
 
 
-def read(text: str, vouch: Vouch, folder: Path, *, meanwhile: Callable[[], object] | None = None) -> Halves | None:
+def read(text: str, vouch: Vouch, folder: Path, *, hashing: Hashing | None = None) -> Halves | None:
     """The store's text read in two halves at once, or None: the caller reads it in one process (also
     when a process, a pipe or a scratch file cannot be had, or the disk is full). ``folder``: where the
-    scratch files go (the data folder); ``meanwhile``: work for a thread of the parent once the child is
-    forked (one that lets go of the interpreter: hashing the store), done before this returns."""
+    scratch files go (the data folder); ``hashing``: the store's bytes (alone in a list) and a hasher —
+    once the child is forked, a thread of the parent feeds the bytes to the hasher (hashlib lets go of
+    the interpreter meanwhile) and lets go of them, and the child lets go of them at once; the list is
+    left holding them if that did not happen."""
     mid = text.find("\n" + HEADER_TEXT, int(len(text) * SHARE)) + 1
     if mid <= 0:
         return None
@@ -144,7 +147,7 @@ def read(text: str, vouch: Vouch, folder: Path, *, meanwhile: Callable[[], objec
     try:
         scratch.append(Scratch(folder))
         scratch.append(Scratch(folder))
-        halves = _fork(text, mid, vouch, scratch[0], scratch[1], meanwhile)
+        halves = _fork(text, mid, vouch, scratch[0], scratch[1], hashing)
     except OSError:
         pass
     finally:
@@ -154,8 +157,8 @@ def read(text: str, vouch: Vouch, folder: Path, *, meanwhile: Callable[[], objec
     return halves
 
 
-def _fork(text: str, mid: int, vouch: Vouch, mine: Scratch, theirs: Scratch,
-          meanwhile: Callable[[], object] | None) -> Halves | None:
+def _fork(text: str, mid: int, vouch: Vouch, mine: Scratch, theirs: Scratch, hashing: Hashing | None,
+          ) -> Halves | None:
     r, w = os.pipe()
     try:
         pid = os.fork()
@@ -166,13 +169,18 @@ def _fork(text: str, mid: int, vouch: Vouch, mine: Scratch, theirs: Scratch,
     if pid == 0:  # the child: the second half, then straight out (no atexit, no flushing of the parent's buffers)
         code = 1
         try:
+            if hashing is not None:
+                hashing[0].clear()
             os.close(r)
             _write_all(w, _second_half(text, mid, vouch, theirs))
             code = 0
         finally:
             os._exit(code)
     os.close(w)
-    thread = threading.Thread(target=meanwhile) if meanwhile is not None else None
+    thread = None
+    if hashing is not None:
+        held, hasher = hashing
+        thread = threading.Thread(target=lambda: hasher.update(held.pop()))
     try:
         if thread is not None:  # (never before the fork: a process with threads is not safely forked)
             thread.start()

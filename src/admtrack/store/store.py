@@ -192,13 +192,13 @@ class Store:
         try:
             if raw is None:
                 text = decode(src.read(), self.path)
-            else:  # hashed by a thread while the halves are read (hashlib lets go of the interpreter meanwhile)
+            else:  # hashed by a thread of the parent while the halves are read (see split.read)
                 text = decode(raw, self.path)
                 held = [raw]
                 del raw
-                halves = split.read(text, vouch, self.folder, meanwhile=lambda: hasher.update(held.pop())) \
+                halves = split.read(text, vouch, self.folder, hashing=(held, hasher)) \
                     if split.worth(len(text)) else None
-                if held:
+                if held:  # (not read in halves)
                     hasher.update(held.pop())
                 if halves is not None:
                     del text
