@@ -143,6 +143,8 @@ def test_a_failing_child_leaves_the_read_to_one_process(tmp_path, monkeypatch):
 def test_status_is_the_same_either_way(adm, data_dir, monkeypatch):
     _write(data_dir, [o for o in _entries() if o.indicator != "internet-users-share"])
     out = []
+    used = []
+    monkeypatch.setattr(split, "read", lambda *a, **k: used.append(_READ(*a, **k)) or used[-1])
     for halves in (False, True):
         monkeypatch.setattr(split, "worth", lambda size, on=halves: on)
         for command in (["status", "--format", "json"], ["export", "--all-revisions", "--format", "json"], ["check"]):
@@ -150,6 +152,7 @@ def test_status_is_the_same_either_way(adm, data_dir, monkeypatch):
                 (data_dir / name).unlink(missing_ok=True)
             out.append(adm.ok(*command).out)
     assert out[:3] == out[3:]
+    assert used and all(used)  # every cold read above was read in halves
 
 
 _entry = st.builds(

@@ -1,18 +1,18 @@
 """A cold read of a big store on two processors (issue 13: a million entries with no index yet).
 
-The text is cut in two at an entry's header near its middle. A child process (``os.fork``: it shares the
-parent's text and plan, nothing is copied) reads the second half — the fast reader, the caller's checks
-of every entry, the entries in force per indicator — and writes its pieces of the index (encoded and
-hashed, as ``cache`` writes them) into an in-memory file, while the parent reads the first half. The
-parent then joins the two: an indicator found in both halves gets the child's entries over its own
-(they come later in the file); the child's other pieces are copied into the index by the kernel, never
-decoded.
+The text is cut in two at an entry's header just past its middle. A child process (``os.fork``: it
+shares the parent's text and plan, nothing is copied) reads the second half — the fast reader, the
+caller's checks of every entry, the entries in force per indicator — and writes its pieces of the index
+(encoded and hashed, as ``cache`` writes them) into a scratch file, while the parent does the same with
+the first half and a thread of the parent hashes the store. The parent then joins the two: an indicator
+found in both halves gets the child's entries over its own (they come later in the file); the child's
+other pieces are copied into the index by the kernel, never decoded.
 
 Anything the child cannot vouch for — a store not in admtrack's own layout, an entry the checks refuse,
-a child that fails or is killed — and the caller reads the whole store in one process, as it reads a
-small one, so that every message is the one a one-process read gives. Only Linux with two processors
-or more, a store of ``MIN_SIZE`` bytes or more, and a process with no other thread (forking one is not
-safe) take this path.
+a child that fails or is killed, no process or no room to be had — and the caller reads the whole store
+in one process, as it reads a small one, so that every message is the one a one-process read gives.
+Only Linux with two processors or more, a store of ``MIN_SIZE`` bytes or more, and a process with no
+other thread (forking one is not safe) take this path.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from admtrack.store.fs import _write_all
 #: a smaller store is read in one process (forking costs little, but a second process is not free)
 MIN_SIZE = 32 << 20
 
-#: the parent's share of the text: the child also writes its pieces out and counts the lines before its half
+#: the parent's share of the text (the child also counts the lines before its half)
 SHARE = 0.51
 
 Vouch = Callable[[list[Observation]], "str | None"] | None
@@ -78,16 +78,16 @@ class Halves:
     half (in a ``Scratch`` each), the verdict of the caller's checks and how many newlines the store
     holds. A context manager: leaving it closes the scratch files."""
 
-    def __init__(self, own: list[Observation], parts: dict[str, dict[Key, Observation]], mine: Scratch,
-                 theirs: Scratch, manifest: dict[str, Any], verdict: str | None) -> None:
+    def __init__(self, own: list[Observation], parts: dict[str, dict[Key, Observation]],
+                 mine: tuple[dict[str, cache.Piece], list[cache.Piece]], scratch: tuple[Scratch, Scratch],
+                 manifest: dict[str, Any], verdict: str | None) -> None:
         self.own = own
         self.parts = parts
-        self.scratch = (mine, theirs)
+        self.mine, self.my_segments = mine
+        self.scratch = scratch
         self.verdict = verdict
-        self.lines: int = manifest["lines"]
-        self.mine: dict[str, cache.Piece] = manifest["mine"]
-        self.my_segments: list[cache.Piece] = manifest["my_segments"]
-        fd = theirs.fd
+        self.lines: int = manifest["lines"]  # (the child counted them)
+        fd = scratch[1].fd
         self.theirs = {ind: cache.Piece(size, h, src=fd, offset=off) for ind, off, size, h in manifest["current"]}
         self.their_segments = [cache.Piece(size, h, src=fd, offset=off) for off, size, h in manifest["rows"]]
 
@@ -197,9 +197,7 @@ def _fork(text: str, mid: int, vouch: Vouch, mine: Scratch, theirs: Scratch, has
         pid = 0
         if status != 0 or not got:
             return None
-        manifest = json.loads(got)
-        manifest.update(mine=pieces, my_segments=segments)
-        return Halves(rows, parts, mine, theirs, manifest, verdict)
+        return Halves(rows, parts, (pieces, segments), (mine, theirs), json.loads(got), verdict)
     finally:
         if thread is not None and thread.ident is not None:
             thread.join()
